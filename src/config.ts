@@ -1,0 +1,74 @@
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+const Int = (def: number, minimum: number, maximum = 2 ** 31 - 1) =>
+  Type.Integer({ default: def, minimum, maximum });
+
+const Schema = Type.Object({
+  PORT: Int(3000, 0, 65535),
+  HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATA_DIR: Type.String({ default: './data', minLength: 1 }),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  LOCK_TTL_SECONDS: Int(600, 1, 86_400),
+  SESSION_TTL_SECONDS: Int(1800, 1, 30 * 86_400),
+  CLEANUP_INTERVAL_SECONDS: Int(30, 1, 86_400),
+  MAX_SEATS_PER_SESSION: Int(10, 1, 100),
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  SEED_DEMO: Type.Boolean({ default: true }),
+  RATE_LIMIT_PER_MINUTE: Int(600, 0),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    {
+      default: 'info',
+    },
+  ),
+  DB_POOL_SIZE: Int(20, 1, 1000),
+});
+
+export type Config = Readonly<Static<typeof Schema>>;
+
+export class ConfigError extends Error {}
+
+const INTEGERS = new Set(
+  Object.entries(Schema.properties)
+    .filter(([, s]) => (s as { type?: unknown }).type === 'integer')
+    .map(([k]) => k),
+);
+const BOOLEANS: Record<string, boolean> = {
+  true: true,
+  '1': true,
+  yes: true,
+  false: false,
+  '0': false,
+  no: false,
+};
+
+/** Parses the environment once. An invalid value stops the start with a message naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(Schema.properties)) {
+    const value = env[key];
+    if (value === undefined || value === '') continue;
+    if (key === 'SEED_DEMO') {
+      if (!(value.toLowerCase() in BOOLEANS))
+        throw new ConfigError(`SEED_DEMO must be true or false, got "${value}"`);
+      raw[key] = BOOLEANS[value.toLowerCase()];
+    } else if (INTEGERS.has(key)) {
+      if (!/^-?\d+$/.test(value.trim()))
+        throw new ConfigError(`${key} must be a whole number, got "${value}"`);
+      raw[key] = Number(value);
+    } else {
+      raw[key] = value;
+    }
+  }
+  const withDefaults = Value.Default(Schema, raw);
+  const [first] = Value.Errors(Schema, withDefaults);
+  if (first) {
+    const name = first.instancePath.replace(/^\//, '') || 'configuration';
+    const shown =
+      name in raw && !name.includes('TOKEN') && !name.endsWith('_URL') ? ` (got "${String(raw[name])}")` : '';
+    throw new ConfigError(`${name} is invalid: ${first.message}${shown}`);
+  }
+  return Object.freeze(withDefaults as Static<typeof Schema>);
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { ConfirmService } from '../services/confirm.service.js';
+import type { EventService } from '../services/event.service.js';
+import type { IdempotencyService } from '../services/idempotency.service.js';
+import type { LockService } from '../services/lock.service.js';
+import { hashToken, type SessionService } from '../services/session.service.js';
+import { sessionToken } from './auth.js';
+import { registerErrorHandling } from './errors.js';
+import { instrument, type Metrics } from './metrics.js';
+import { eventRoutes } from './routes/events.route.js';
+import { lifecycleRoutes } from './routes/lifecycle.route.js';
+import { opsRoutes } from './routes/ops.route.js';
+import { sessionRoutes } from './routes/sessions.route.js';
+
+export interface AppServices {
+  sessions: SessionService;
+  locks: LockService;
+  confirms: ConfirmService;
+  idempotency: IdempotencyService;
+  events: EventService;
+  readiness(): Promise<Record<string, boolean>>;
+  dbStats(): { total: number; idle: number; waiting: number };
+}
+
+export interface AppOptions {
+  adminToken: string;
+  rateLimitPerMinute: number;
+  metrics: Metrics;
+  logger: FastifyServerOptions['logger'];
+}
+
+const BODY_LIMIT = 64 * 1024;
+
+export const LOG_REDACT = [
+  'req.headers["x-session-id"]',
+  'req.headers.cookie',
+  'req.headers.authorization',
+  'res.headers["set-cookie"]',
+];
+
+export async function buildApp(services: AppServices, opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger,
+    bodyLimit: BODY_LIMIT,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    // Strict JSON: a string is not silently turned into a number or a one-element array.
+    ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  registerErrorHandling(app);
+  instrument(app, opts.metrics);
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+      },
+    },
+  });
+  if (opts.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      max: opts.rateLimitPerMinute,
+      timeWindow: 60_000,
+      allowList: (request) => !request.url.startsWith('/api/'),
+      // By session where there is one (hashed: the limiter keeps no secret), else by address.
+      keyGenerator: (request) => {
+        const token = sessionToken(request);
+        return token ? `s:${hashToken(token).toString('base64url')}` : `ip:${request.ip}`;
+      },
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        error: 'RATE_LIMITED',
+        message: `Too many requests: retry in ${Math.ceil(context.ttl / 1000)} s.`,
+      }),
+    });
+  }
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Seat reservation API',
+        version: '1.0.0',
+        description: 'Lock, confirm and cancel seats for events; a seat is never sold twice.',
+      },
+      components: {
+        securitySchemes: {
+          sessionHeader: { type: 'apiKey', in: 'header', name: 'X-Session-ID' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'sid' },
+          adminToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  await app.register(sessionRoutes(services));
+  await app.register(eventRoutes(services, opts.adminToken));
+  await app.register(lifecycleRoutes(services));
+  await app.register(opsRoutes(services, opts.metrics));
+  return app;
+}

@@ -1,0 +1,80 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { requireSession } from '../auth.js';
+import type { AppServices } from '../app.js';
+import {
+  CancelRequest,
+  CancelResponse,
+  ConfirmRequest,
+  ConfirmResponse,
+  errors,
+  IdempotencyHeaders,
+  LockRequest,
+  LockResponse,
+  PaymentFailed,
+  SESSION_SECURITY,
+} from '../schemas.js';
+
+export const lifecycleRoutes =
+  (s: AppServices): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const session = requireSession(s.sessions);
+
+    app.post(
+      '/api/lock',
+      {
+        preHandler: session,
+        schema: {
+          tags: ['seats'],
+          summary: 'Hold seats, all or nothing; refreshes every hold of the session in the event',
+          security: SESSION_SECURITY,
+          body: LockRequest,
+          response: { 200: LockResponse, ...errors(400, 401, 404, 409, 422, 429, 503) },
+        },
+      },
+      (request) => s.locks.lock(request.session!, request.body.eventID, request.body.seatIDs),
+    );
+
+    app.post(
+      '/api/cancel-lock',
+      {
+        preHandler: session,
+        schema: {
+          tags: ['seats'],
+          summary: 'Release held seats: the listed ones, or all (in the event, if given)',
+          security: SESSION_SECURITY,
+          body: CancelRequest,
+          response: { 200: CancelResponse, ...errors(400, 401, 404, 429, 503) },
+        },
+      },
+      (request) => s.locks.cancel(request.session!, request.body.eventID, request.body.seatIDs),
+    );
+
+    app.post(
+      '/api/confirm',
+      {
+        preHandler: session,
+        schema: {
+          tags: ['seats'],
+          summary: 'Pay for held seats and turn them into a reservation',
+          description:
+            'Send an `Idempotency-Key` to make retries safe: the same key and body replay the first answer ' +
+            '(201 or 402) with no new charge; a concurrent duplicate waits for the first to finish.',
+          security: SESSION_SECURITY,
+          headers: IdempotencyHeaders,
+          body: ConfirmRequest,
+          response: {
+            201: ConfirmResponse,
+            402: PaymentFailed,
+            ...errors(400, 401, 404, 409, 422, 429, 503),
+          },
+        },
+      },
+      async (request, reply) => {
+        const sess = request.session!;
+        const { 'idempotency-key': key } = request.headers as { 'idempotency-key'?: string };
+        const run = () => s.confirms.confirm(sess, request.body);
+        const outcome = key ? await s.idempotency.run(sess.id, key, request.body, run) : await run();
+        return reply.code(outcome.status).send(outcome.body);
+      },
+    );
+  };

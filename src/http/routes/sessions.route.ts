@@ -1,0 +1,55 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { requireSession, SESSION_COOKIE } from '../auth.js';
+import type { AppServices } from '../app.js';
+import { CustomerCreate, Customer, errors, SESSION_SECURITY, SessionBody } from '../schemas.js';
+
+export const sessionRoutes =
+  (s: AppServices): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/api/sessions',
+      {
+        schema: {
+          tags: ['sessions'],
+          summary: 'Start a session',
+          response: { 201: SessionBody, ...errors(429, 503) },
+        },
+      },
+      async (_request, reply) => {
+        const { token, expiresAt } = await s.sessions.create();
+        void reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/' });
+        return reply.code(201).send({ sessionID: token, expiresAt: expiresAt.toISOString() });
+      },
+    );
+
+    app.delete(
+      '/api/sessions/current',
+      {
+        preHandler: requireSession(s.sessions),
+        schema: {
+          tags: ['sessions'],
+          summary: 'End the session and release all its locks',
+          security: SESSION_SECURITY,
+          response: { 204: { type: 'null', description: 'Ended.' }, ...errors(401, 503) },
+        },
+      },
+      async (request, reply) => {
+        await s.sessions.end(request.session!);
+        void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/api/customers',
+      {
+        schema: {
+          tags: ['customers'],
+          summary: 'Create a customer',
+          body: CustomerCreate,
+          response: { 201: Customer, ...errors(400, 503) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await s.events.createCustomer(request.body.name)),
+    );
+  };

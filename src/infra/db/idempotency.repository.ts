@@ -1,0 +1,40 @@
+import type { IdempotencyRepository } from '../../services/ports.js';
+import type { Db } from './db.js';
+
+export function idempotencyRepository(db: Db): IdempotencyRepository {
+  return {
+    async begin(sessionId, key, requestHash, now) {
+      const inserted = await db.query(
+        `INSERT INTO idempotency_keys (session_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING RETURNING 1`,
+        [sessionId, key, requestHash, now],
+      );
+      if (inserted.rows.length > 0) return { state: 'new' };
+      const { rows } = await db.query<{
+        request_hash: string;
+        status_code: number | null;
+        response: unknown;
+      }>(
+        'SELECT request_hash, status_code, response FROM idempotency_keys WHERE session_id = $1 AND key = $2',
+        [sessionId, key],
+      );
+      const row = rows[0];
+      if (!row) return this.begin(sessionId, key, requestHash, now); // abandoned in between: take it over
+      if (row.request_hash !== requestHash) return { state: 'conflict' };
+      if (row.status_code === null) return { state: 'pending' };
+      return { state: 'replay', statusCode: row.status_code, body: row.response };
+    },
+    async complete(sessionId, key, statusCode, body) {
+      await db.query(
+        'UPDATE idempotency_keys SET status_code = $3, response = $4 WHERE session_id = $1 AND key = $2',
+        [sessionId, key, statusCode, JSON.stringify(body)],
+      );
+    },
+    async abandon(sessionId, key) {
+      await db.query(
+        'DELETE FROM idempotency_keys WHERE session_id = $1 AND key = $2 AND status_code IS NULL',
+        [sessionId, key],
+      );
+    },
+  };
+}

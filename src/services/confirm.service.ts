@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors.js';
+import type { HoldCheck } from '../domain/seat-rules.js';
+import type { EventInfo, Order, Reservation, Session } from '../domain/types.js';
+import { isUuid } from '../domain/validation.js';
+import type {
+  BookingRepository,
+  Clock,
+  CustomerRepository,
+  EventRepository,
+  HoldStore,
+  OrderRepository,
+  PaymentGateway,
+  SeatRepository,
+} from './ports.js';
+
+export interface ConfirmInput {
+  eventID: string;
+  customerID: string;
+  seatIDs?: string[];
+  payment: { token: string };
+}
+
+export type ConfirmOutcome =
+  | { status: 201; body: { reservation: Reservation; order: Order } }
+  | { status: 402; body: { error: 'PAYMENT_FAILED'; message: string; order: Order } };
+
+export interface ConfirmDeps {
+  holds: HoldStore;
+  seats: SeatRepository;
+  events: EventRepository;
+  customers: CustomerRepository;
+  orders: OrderRepository;
+  bookings: BookingRepository;
+  payments: PaymentGateway;
+  clock: Clock;
+}
+
+/** Checks the hold, charges, then writes seats, order and reservation in one transaction. */
+export class ConfirmService {
+  constructor(private readonly deps: ConfirmDeps) {}
+
+  async confirm(session: Session, input: ConfirmInput): Promise<ConfirmOutcome> {
+    const { deps } = this;
+    const event = await this.event(input.eventID);
+    if (!isUuid(input.customerID) || !(await deps.customers.exists(input.customerID))) {
+      throw new DomainError('NOT_FOUND', 'Unknown customer.');
+    }
+    const seatIds = input.seatIDs ?? (await deps.holds.heldBy(session.id, event.id));
+    const amount = await this.price(event.id, seatIds);
+    raise(await deps.holds.check(session.id, event.id, seatIds, deps.clock.now()));
+
+    // The order exists before the charge, so a crash in between leaves a pending order for recovery to void.
+    const orderId = randomUUID();
+    const base = { customerId: input.customerID, eventId: event.id, sessionId: session.id, amount };
+    await deps.orders.createPending({
+      id: orderId,
+      ...base,
+      currency: event.currency,
+      now: deps.clock.now(),
+    });
+    const charge = await this.charge(orderId, amount, event.currency, input.payment.token);
+    if (!charge.ok) {
+      const order = await deps.orders.markFailed(orderId, {
+        reason: 'declined',
+        voided: false,
+        now: deps.clock.now(),
+      });
+      return { status: 402, body: { error: 'PAYMENT_FAILED', message: 'The payment was declined.', order } };
+    }
+
+    const reservation = await deps.bookings.confirm({
+      eventId: event.id,
+      sessionId: session.id,
+      seatIds,
+      orderId,
+      reservationId: randomUUID(),
+      customerId: input.customerID,
+      chargeId: charge.chargeId,
+      now: deps.clock.now(),
+      requireHold: deps.holds.inDatabase,
+    });
+    if (!reservation) return this.holdLost(session, event.id, seatIds, orderId, charge.chargeId);
+    await deps.holds.forget(session.id, event.id, seatIds);
+    const order: Order = {
+      orderID: orderId,
+      customerID: input.customerID,
+      amount,
+      currency: event.currency,
+      status: 'paid',
+    };
+    return { status: 201, body: { reservation, order } };
+  }
+
+  private async event(eventId: string): Promise<EventInfo> {
+    const event = isUuid(eventId) ? await this.deps.events.get(eventId) : null;
+    if (!event) throw new DomainError('NOT_FOUND', 'Unknown event.');
+    return event;
+  }
+
+  private async price(eventId: string, seatIds: readonly string[]): Promise<number> {
+    if (seatIds.length === 0)
+      throw new DomainError('NOT_LOCKED', 'This session holds no seats in this event.', { seatIDs: [] });
+    const records = await this.deps.seats.find(eventId, seatIds.filter(isUuid));
+    const known = new Set(records.map((s) => s.id));
+    const unknown = seatIds.filter((id) => !known.has(id));
+    if (unknown.length > 0)
+      throw new DomainError('VALIDATION_ERROR', 'Some seats are not in this event.', { unknown });
+    return records.reduce((sum, s) => sum + s.price, 0);
+  }
+
+  /** The hold ran out (or a parallel confirm won) between the check and the write: give the money back. */
+  private async holdLost(
+    session: Session,
+    eventId: string,
+    seatIds: readonly string[],
+    orderId: string,
+    chargeId: string,
+  ): Promise<never> {
+    const { deps } = this;
+    await deps.payments.void(orderId);
+    await deps.orders.markFailed(orderId, {
+      reason: 'hold_lost',
+      chargeId,
+      voided: true,
+      now: deps.clock.now(),
+    });
+    const recheck = await deps.holds.check(session.id, eventId, seatIds, deps.clock.now());
+    raise(recheck.kind === 'ok' ? { kind: 'expired', seatIDs: [...seatIds] } : recheck);
+    throw new DomainError('LOCK_EXPIRED', undefined, { seatIDs: seatIds });
+  }
+
+  private async charge(orderId: string, amount: number, currency: string, token: string) {
+    try {
+      return await this.deps.payments.charge({ reference: orderId, amount, currency, token });
+    } catch {
+      // We cannot tell whether money moved: void by reference to be sure, and let the client retry.
+      await this.deps.payments.void(orderId).catch(() => undefined);
+      await this.deps.orders.markFailed(orderId, {
+        reason: 'gateway_error',
+        voided: true,
+        now: this.deps.clock.now(),
+      });
+      throw new DomainError('SERVICE_UNAVAILABLE', 'The payment provider is unavailable: retry shortly.');
+    }
+  }
+}
+
+function raise(check: HoldCheck): void {
+  if (check.kind === 'not-locked') throw new DomainError('NOT_LOCKED', undefined, { seatIDs: check.seatIDs });
+  if (check.kind === 'expired') throw new DomainError('LOCK_EXPIRED', undefined, { seatIDs: check.seatIDs });
+}

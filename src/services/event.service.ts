@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors.js';
+import { layoutSeats } from '../domain/layout.js';
+import { publicStatus } from '../domain/seat-rules.js';
+import type { EventSummary, NewSeat, Order, Reservation, SeatView, Session } from '../domain/types.js';
+import { isCurrency, isUuid } from '../domain/validation.js';
+import type {
+  BookingRepository,
+  Clock,
+  CustomerRepository,
+  EventRepository,
+  HoldStore,
+  OrderRepository,
+  SeatRepository,
+} from './ports.js';
+
+export const MAX_SEATS_PER_EVENT = 100_000;
+
+export type CreateEventInput =
+  | { name: string; currency: string; layout: { rows: number; seatsPerRow: number; price: number } }
+  | { name: string; currency: string; seats: NewSeat[] };
+
+export interface EventDeps {
+  events: EventRepository;
+  seats: SeatRepository;
+  holds: HoldStore;
+  bookings: BookingRepository;
+  orders: OrderRepository;
+  customers: CustomerRepository;
+  clock: Clock;
+}
+
+export class EventService {
+  constructor(private readonly deps: EventDeps) {}
+
+  async create(input: CreateEventInput, id: string = randomUUID()) {
+    if (!isCurrency(input.currency)) {
+      throw new DomainError('VALIDATION_ERROR', 'currency must be an ISO-4217 code such as EUR.');
+    }
+    const seats = 'layout' in input ? this.fromLayout(input.layout) : input.seats;
+    if (seats.length === 0 || seats.length > MAX_SEATS_PER_EVENT) {
+      throw new DomainError('VALIDATION_ERROR', `An event has 1 to ${MAX_SEATS_PER_EVENT} seats.`);
+    }
+    const names = new Set(seats.map((s) => s.name));
+    if (names.size !== seats.length) throw new DomainError('VALIDATION_ERROR', 'Seat names must be unique.');
+    const withIds = seats.map((s) => ({ ...s, id: randomUUID() }));
+    await this.deps.events.create({
+      id,
+      name: input.name,
+      currency: input.currency,
+      seats: withIds,
+      now: this.deps.clock.now(),
+    });
+    return { eventID: id, name: input.name, seatCount: seats.length };
+  }
+
+  private fromLayout(layout: { rows: number; seatsPerRow: number; price: number }): NewSeat[] {
+    if (layout.rows * layout.seatsPerRow > MAX_SEATS_PER_EVENT) {
+      throw new DomainError('VALIDATION_ERROR', `An event has 1 to ${MAX_SEATS_PER_EVENT} seats.`);
+    }
+    return layoutSeats(layout.rows, layout.seatsPerRow, layout.price);
+  }
+
+  async list(): Promise<{ events: EventSummary[] }> {
+    const now = this.deps.clock.now();
+    const events = await this.deps.events.list(now);
+    if (this.deps.holds.inDatabase) return { events };
+    // Holds kept outside the database: subtract the live ones from what the database counts as free.
+    const held = await Promise.all(events.map((e) => this.deps.holds.live(e.eventID, now)));
+    return {
+      events: events.map((e, i) => ({ ...e, availableCount: e.availableCount - (held[i]?.size ?? 0) })),
+    };
+  }
+
+  /** The seat map: the database's seats and sales, overlaid with live holds. */
+  async seats(eventId: string, session: Session | null) {
+    const event = isUuid(eventId) ? await this.deps.events.get(eventId) : null;
+    if (!event) throw new DomainError('NOT_FOUND', 'Unknown event.');
+    const now = this.deps.clock.now();
+    const [records, holds] = await Promise.all([
+      this.deps.seats.listForEvent(eventId),
+      this.deps.holds.live(eventId, now),
+    ]);
+    const seats: SeatView[] = records.map((r) => {
+      const hold = r.confirmed ? undefined : holds.get(r.id);
+      const status = publicStatus(
+        {
+          id: r.id,
+          status: r.confirmed ? 'confirmed' : hold ? 'locked' : 'available',
+          lockedBy: hold?.sessionId ?? null,
+          lockUntil: hold?.until ?? null,
+        },
+        now,
+      );
+      return {
+        seatID: r.id,
+        name: r.name,
+        status,
+        price: r.price,
+        lockUntil: status === 'locked' && hold ? hold.until.toISOString() : null,
+        lockedByMe: status === 'locked' && session !== null && hold?.sessionId === session.id,
+      };
+    });
+    return { eventID: event.id, currency: event.currency, seats };
+  }
+
+  async reservations(eventId: string): Promise<{ reservations: (Reservation & { order: Order })[] }> {
+    if (!isUuid(eventId) || !(await this.deps.events.get(eventId)))
+      throw new DomainError('NOT_FOUND', 'Unknown event.');
+    return { reservations: await this.deps.bookings.listForEvent(eventId) };
+  }
+
+  async orders(customerId?: string): Promise<{ orders: Order[] }> {
+    if (
+      customerId !== undefined &&
+      (!isUuid(customerId) || !(await this.deps.customers.exists(customerId)))
+    ) {
+      throw new DomainError('NOT_FOUND', 'Unknown customer.');
+    }
+    return { orders: await this.deps.orders.list(customerId) };
+  }
+
+  async createCustomer(name: string) {
+    const id = randomUUID();
+    await this.deps.customers.create({ id, name, now: this.deps.clock.now() });
+    return { customerID: id, name };
+  }
+}

@@ -1,0 +1,80 @@
+import { DomainError } from '../domain/errors.js';
+import type { Session } from '../domain/types.js';
+import { isUuid } from '../domain/validation.js';
+import type { Clock, EventRepository, HoldStore } from './ports.js';
+
+export interface LockResult {
+  eventID: string;
+  seatIDs: string[];
+  lockUntil: string;
+}
+
+export class LockService {
+  constructor(
+    private readonly deps: { holds: HoldStore; events: EventRepository; clock: Clock },
+    private readonly cfg: { lockTtlSeconds: number; maxSeatsPerSession: number },
+  ) {}
+
+  async lock(session: Session, eventId: string, seatIds: readonly string[]): Promise<LockResult> {
+    if (!isUuid(eventId)) throw new DomainError('NOT_FOUND', 'Unknown event.');
+    const malformed = seatIds.filter((id) => !isUuid(id));
+    if (malformed.length > 0) await this.rejectUnknown(eventId, malformed);
+    if (seatIds.length > this.cfg.maxSeatsPerSession) this.tooMany(seatIds.length);
+
+    const now = this.deps.clock.now();
+    const until = new Date(now.getTime() + this.cfg.lockTtlSeconds * 1000);
+    const result = await this.deps.holds.acquire({
+      eventId,
+      sessionId: session.id,
+      seatIds,
+      now,
+      until,
+      maxSeats: this.cfg.maxSeatsPerSession,
+    });
+    switch (result.kind) {
+      case 'ok':
+        return { eventID: eventId, seatIDs: result.heldAfter, lockUntil: until.toISOString() };
+      case 'unavailable':
+        throw new DomainError('SEATS_UNAVAILABLE', undefined, { unavailable: result.seatIDs });
+      case 'too-many':
+        return this.tooMany(result.wouldHold);
+      case 'unknown':
+        return this.rejectUnknown(eventId, result.seatIDs);
+      case 'no-session':
+        throw new DomainError('SESSION_REQUIRED');
+    }
+  }
+
+  async cancel(
+    session: Session,
+    eventId?: string,
+    seatIds?: readonly string[],
+  ): Promise<{ released: string[] }> {
+    if (eventId !== undefined && !isUuid(eventId)) throw new DomainError('NOT_FOUND', 'Unknown event.');
+    const released = await this.deps.holds.release({
+      sessionId: session.id,
+      eventId,
+      seatIds: seatIds?.filter(isUuid),
+      now: this.deps.clock.now(),
+    });
+    // Only asked when nothing was released, so the common path stays one round trip.
+    if (released.length === 0 && eventId !== undefined && !(await this.deps.events.get(eventId))) {
+      throw new DomainError('NOT_FOUND', 'Unknown event.');
+    }
+    return { released };
+  }
+
+  private tooMany(wouldHold: number): never {
+    const max = this.cfg.maxSeatsPerSession;
+    throw new DomainError('TOO_MANY_SEATS', `A session may hold at most ${max} seats in an event.`, {
+      max,
+      requested: wouldHold,
+    });
+  }
+
+  private async rejectUnknown(eventId: string, unknown: string[]): Promise<never> {
+    if (isUuid(eventId) && !(await this.deps.events.get(eventId)))
+      throw new DomainError('NOT_FOUND', 'Unknown event.');
+    throw new DomainError('VALIDATION_ERROR', 'Some seats are not in this event.', { unknown });
+  }
+}

@@ -1,0 +1,148 @@
+import type { HoldCheck, LockDecision } from '../domain/seat-rules.js';
+import type { EventInfo, EventSummary, NewSeat, Order, Reservation, Session } from '../domain/types.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export type ChargeResult = { ok: true; chargeId: string } | { ok: false; reason: string };
+
+export interface PaymentGateway {
+  /** `reference` is our order ID: a gateway that sees it twice must not charge twice. */
+  charge(req: { reference: string; amount: number; currency: string; token: string }): Promise<ChargeResult>;
+  /** Voids whatever was charged for `reference`, if anything; safe to call again. */
+  void(reference: string): Promise<void>;
+}
+
+export interface SessionRepository {
+  create(s: { id: string; tokenHash: Buffer; now: Date; expiresAt: Date }): Promise<void>;
+  /** Finds a live session by token hash and moves its expiry; null when unknown, expired or ended. */
+  touch(tokenHash: Buffer, now: Date, expiresAt: Date): Promise<Session | null>;
+}
+
+export interface CustomerRepository {
+  create(c: { id: string; name: string; now: Date }): Promise<void>;
+  exists(id: string): Promise<boolean>;
+}
+
+export interface EventRepository {
+  create(e: {
+    id: string;
+    name: string;
+    currency: string;
+    seats: (NewSeat & { id: string })[];
+    now: Date;
+  }): Promise<void>;
+  get(id: string): Promise<EventInfo | null>;
+  list(now: Date): Promise<EventSummary[]>;
+  count(): Promise<number>;
+}
+
+/** A seat as the database records it, without holds. */
+export interface SeatRecord {
+  id: string;
+  name: string;
+  price: number;
+  confirmed: boolean;
+}
+
+export interface SeatRepository {
+  listForEvent(eventId: string): Promise<SeatRecord[]>;
+  find(eventId: string, seatIds: readonly string[]): Promise<SeatRecord[]>;
+}
+
+export interface LiveHold {
+  sessionId: string;
+  until: Date;
+}
+
+export type AcquireResult = LockDecision | { kind: 'unknown'; seatIDs: string[] } | { kind: 'no-session' };
+
+/** Where seat holds live: in the seats table, or in Redis. */
+export interface HoldStore {
+  /** All or nothing: holds every requested seat and refreshes the session's other holds in the event. */
+  acquire(req: {
+    eventId: string;
+    sessionId: string;
+    seatIds: readonly string[];
+    now: Date;
+    until: Date;
+    maxSeats: number;
+  }): Promise<AcquireResult>;
+  /** Releases live holds of the session; returns the seats released. */
+  release(req: {
+    sessionId: string;
+    eventId?: string;
+    seatIds?: readonly string[];
+    now: Date;
+  }): Promise<string[]>;
+  /** Ends a session and releases all its holds, atomically with respect to a racing lock. */
+  endSession(sessionId: string, now: Date): Promise<void>;
+  /** Seats this session holds or held in the event, live or expired but not yet swept. */
+  heldBy(sessionId: string, eventId: string): Promise<string[]>;
+  /** Whether the session holds every target seat right now. */
+  check(sessionId: string, eventId: string, seatIds: readonly string[], now: Date): Promise<HoldCheck>;
+  /** Live holds of an event, by seat. */
+  live(eventId: string, now: Date): Promise<Map<string, LiveHold>>;
+  /** Drops holds on seats just sold (nothing to do where holds live in the seats table). */
+  forget(sessionId: string, eventId: string, seatIds: readonly string[]): Promise<void>;
+  /** Whether holds live in the seats table, so that a sale is written under the hold's own condition. */
+  readonly inDatabase: boolean;
+}
+
+export interface BookingRepository {
+  /**
+   * Turns held seats into a reservation, in one transaction. Returns null, having written nothing,
+   * when a seat is no longer held by the session (or already sold).
+   */
+  confirm(b: {
+    eventId: string;
+    sessionId: string;
+    seatIds: readonly string[];
+    orderId: string;
+    reservationId: string;
+    customerId: string;
+    chargeId: string;
+    now: Date;
+    requireHold: boolean;
+  }): Promise<Reservation | null>;
+  listForEvent(eventId: string): Promise<(Reservation & { order: Order })[]>;
+}
+
+export interface OrderRepository {
+  createPending(o: {
+    id: string;
+    customerId: string;
+    eventId: string;
+    sessionId: string;
+    amount: number;
+    currency: string;
+    now: Date;
+  }): Promise<void>;
+  markFailed(
+    id: string,
+    f: { reason: string; chargeId?: string; voided: boolean; now: Date },
+  ): Promise<Order>;
+  get(id: string): Promise<Order | null>;
+  list(customerId?: string): Promise<Order[]>;
+  /** Orders left pending (a crash between charge and commit), for the cleanup job to void. */
+  stalePending(before: Date, limit: number): Promise<string[]>;
+}
+
+export type IdempotencyBegin =
+  | { state: 'new' }
+  | { state: 'replay'; statusCode: number; body: unknown }
+  | { state: 'conflict' }
+  | { state: 'pending' };
+
+export interface IdempotencyRepository {
+  begin(sessionId: string, key: string, requestHash: string, now: Date): Promise<IdempotencyBegin>;
+  complete(sessionId: string, key: string, statusCode: number, body: unknown): Promise<void>;
+  abandon(sessionId: string, key: string): Promise<void>;
+}
+
+export interface CleanupRepository {
+  releaseExpired(now: Date, limit: number): Promise<number>;
+  releaseDeadSessions(now: Date, limit: number): Promise<number>;
+  purge(before: Date): Promise<void>;
+}

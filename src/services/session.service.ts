@@ -1,0 +1,39 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Session } from '../domain/types.js';
+import type { Clock, HoldStore, SessionRepository } from './ports.js';
+
+export const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+// 256 random bits, base64url: far past guessing, and safe in a header or a cookie as it is.
+const newToken = () => randomBytes(32).toString('base64url');
+const MAX_TOKEN_LENGTH = 128;
+
+export class SessionService {
+  constructor(
+    private readonly deps: { sessions: SessionRepository; holds: HoldStore; clock: Clock },
+    private readonly ttlSeconds: number,
+  ) {}
+
+  private expiry(now: Date): Date {
+    return new Date(now.getTime() + this.ttlSeconds * 1000);
+  }
+
+  async create(): Promise<{ token: string; expiresAt: Date }> {
+    const now = this.deps.clock.now();
+    const token = newToken();
+    const expiresAt = this.expiry(now);
+    await this.deps.sessions.create({ id: randomUUID(), tokenHash: hashToken(token), now, expiresAt });
+    return { token, expiresAt };
+  }
+
+  /** The live session for a token, its expiry moved forward; null for a missing, unknown, expired or ended one. */
+  async authenticate(token: string | undefined): Promise<Session | null> {
+    if (!token || token.length > MAX_TOKEN_LENGTH) return null;
+    const now = this.deps.clock.now();
+    return this.deps.sessions.touch(hashToken(token), now, this.expiry(now));
+  }
+
+  async end(session: Session): Promise<void> {
+    await this.deps.holds.endSession(session.id, this.deps.clock.now());
+  }
+}
