@@ -65,7 +65,7 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
   const services: AppServices = {
     sessions: new SessionService({ sessions: repos.sessions, holds, clock }, config.SESSION_TTL_SECONDS),
     locks: new LockService(
-      { holds, events: repos.events, clock },
+      { holds, events: repos.events, seats: repos.seats, clock },
       { lockTtlSeconds: config.LOCK_TTL_SECONDS, maxSeatsPerSession: config.MAX_SEATS_PER_SESSION },
     ),
     confirms: new ConfirmService({ ...repos, holds, payments, clock }),

@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { Session } from '../domain/types.js';
 import { isUuid } from '../domain/validation.js';
-import type { Clock, EventRepository, HoldStore } from './ports.js';
+import type { Clock, EventRepository, HoldStore, SeatRepository } from './ports.js';
 
 export interface LockResult {
   eventID: string;
@@ -11,14 +11,13 @@ export interface LockResult {
 
 export class LockService {
   constructor(
-    private readonly deps: { holds: HoldStore; events: EventRepository; clock: Clock },
+    private readonly deps: { holds: HoldStore; events: EventRepository; seats: SeatRepository; clock: Clock },
     private readonly cfg: { lockTtlSeconds: number; maxSeatsPerSession: number },
   ) {}
 
   async lock(session: Session, eventId: string, seatIds: readonly string[]): Promise<LockResult> {
     if (!isUuid(eventId)) throw new DomainError('NOT_FOUND', 'Unknown event.');
-    const malformed = seatIds.filter((id) => !isUuid(id));
-    if (malformed.length > 0) await this.rejectUnknown(eventId, malformed);
+    if (!seatIds.every(isUuid)) await this.rejectUnknown(eventId, seatIds);
     if (seatIds.length > this.cfg.maxSeatsPerSession) this.tooMany(seatIds.length);
 
     const now = this.deps.clock.now();
@@ -39,7 +38,7 @@ export class LockService {
       case 'too-many':
         return this.tooMany(result.wouldHold);
       case 'unknown':
-        return this.rejectUnknown(eventId, result.seatIDs);
+        return this.rejectUnknown(eventId, seatIds);
       case 'no-session':
         throw new DomainError('SESSION_REQUIRED');
     }
@@ -72,9 +71,11 @@ export class LockService {
     });
   }
 
-  private async rejectUnknown(eventId: string, unknown: string[]): Promise<never> {
-    if (isUuid(eventId) && !(await this.deps.events.get(eventId)))
-      throw new DomainError('NOT_FOUND', 'Unknown event.');
+  /** Some requested seats are not in the event: say which, or 404 if the event itself is unknown. */
+  private async rejectUnknown(eventId: string, seatIds: readonly string[]): Promise<never> {
+    if (!(await this.deps.events.get(eventId))) throw new DomainError('NOT_FOUND', 'Unknown event.');
+    const known = new Set((await this.deps.seats.find(eventId, seatIds.filter(isUuid))).map((s) => s.id));
+    const unknown = seatIds.filter((id) => !known.has(id));
     throw new DomainError('VALIDATION_ERROR', 'Some seats are not in this event.', { unknown });
   }
 }
