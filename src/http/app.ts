@@ -12,7 +12,8 @@ import type { IdempotencyService } from '../services/idempotency.service.js';
 import type { LockService } from '../services/lock.service.js';
 import { hashToken, type SessionService } from '../services/session.service.js';
 import { sessionToken } from './auth.js';
-import { registerErrorHandling } from './errors.js';
+import { errorMessages, type ErrorCode } from '../domain/errors.js';
+import { registerErrorHandling, statusOf } from './errors.js';
 import { instrument, type Metrics } from './metrics.js';
 import { eventRoutes } from './routes/events.route.js';
 import { lifecycleRoutes } from './routes/lifecycle.route.js';
@@ -38,6 +39,18 @@ export interface AppOptions {
 
 const BODY_LIMIT = 64 * 1024;
 
+const API_DESCRIPTION = [
+  'Lock, confirm and cancel seats for events; a seat is never sold twice.',
+  '',
+  'Every error is `{"error": "<CODE>", "message": "<text>", ...details}`. The codes:',
+  '',
+  '| code | status | meaning |',
+  '|---|---|---|',
+  ...Object.entries(errorMessages).map(
+    ([code, message]) => `| ${code} | ${statusOf[code as ErrorCode]} | ${message} |`,
+  ),
+].join('\n');
+
 export const LOG_REDACT = [
   'req.headers["x-session-id"]',
   'req.headers.cookie',
@@ -58,6 +71,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // JSON in and out: a text body is refused with 415 instead of reaching a handler as a string.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
@@ -96,7 +111,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       info: {
         title: 'Seat reservation API',
         version: '1.0.0',
-        description: 'Lock, confirm and cancel seats for events; a seat is never sold twice.',
+        description: API_DESCRIPTION,
       },
       components: {
         securitySchemes: {

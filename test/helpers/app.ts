@@ -4,7 +4,7 @@ import { buildApp } from '../../src/http/app.js';
 import { createMetrics } from '../../src/http/metrics.js';
 import { ManualClock } from '../../src/infra/clock.js';
 import { TestPaymentGateway } from '../../src/infra/payments/test-gateway.js';
-import type { Clock } from '../../src/services/ports.js';
+import type { Clock, PaymentGateway } from '../../src/services/ports.js';
 import { createContainer, type Container } from '../../src/wiring.js';
 import type { TestStore } from './stores.js';
 
@@ -23,6 +23,7 @@ export interface TestApp {
 export interface StartOptions {
   env?: Record<string, string>;
   clock?: Clock | 'manual';
+  payments?: PaymentGateway;
   /** Reuse a database made by an earlier start (a second instance, or a restart). */
   shared?: { env: Record<string, string> };
 }
@@ -43,7 +44,7 @@ export async function startApp(
   });
   const clock = opts.clock === 'manual' ? new ManualClock() : (opts.clock ?? { now: () => new Date() });
   const payments = new TestPaymentGateway();
-  const container = await createContainer(config, { clock, payments });
+  const container = await createContainer(config, { clock, payments: opts.payments ?? payments });
   const app = await buildApp(container.services, {
     adminToken: ADMIN_TOKEN,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { errorMessages } from '../../src/domain/errors.js';
+import { layoutSeats, rowLabel } from '../../src/domain/layout.js';
+import { checkHeld, decideLock, publicStatus, type SeatState } from '../../src/domain/seat-rules.js';
+import { statusOf } from '../../src/http/errors.js';
+
+const now = new Date('2030-01-01T00:00:00Z');
+const later = new Date(now.getTime() + 60_000);
+const earlier = new Date(now.getTime() - 1);
+const seat = (id: string, over: Partial<SeatState> = {}): SeatState => ({
+  id,
+  status: 'available',
+  lockedBy: null,
+  lockUntil: null,
+  ...over,
+});
+
+describe('layout', () => {
+  it('names rows A … Z, AA, AB … like spreadsheet columns', () => {
+    expect([0, 1, 25, 26, 27, 51, 52, 701, 702].map(rowLabel)).toEqual([
+      'A',
+      'B',
+      'Z',
+      'AA',
+      'AB',
+      'AZ',
+      'BA',
+      'ZZ',
+      'AAA',
+    ]);
+    expect(layoutSeats(2, 2, 5).map((s) => s.name)).toEqual(['A1', 'A2', 'B1', 'B2']);
+  });
+});
+
+describe('seat rules', () => {
+  it('an expired lock reads as available; a confirmed seat stays confirmed', () => {
+    expect(publicStatus(seat('a', { status: 'locked', lockedBy: 's', lockUntil: earlier }), now)).toBe(
+      'available',
+    );
+    expect(publicStatus(seat('a', { status: 'locked', lockedBy: 's', lockUntil: now }), now)).toBe(
+      'available',
+    );
+    expect(publicStatus(seat('a', { status: 'locked', lockedBy: 's', lockUntil: later }), now)).toBe(
+      'locked',
+    );
+    expect(publicStatus(seat('a', { status: 'confirmed' }), now)).toBe('confirmed');
+  });
+
+  it('a lock is refused for confirmed seats and live holds of others, listed in request order', () => {
+    const rows = [
+      seat('a', { status: 'confirmed' }),
+      seat('b', { status: 'locked', lockedBy: 'other', lockUntil: later }),
+      seat('c', { status: 'locked', lockedBy: 'other', lockUntil: earlier }),
+      seat('d', { status: 'locked', lockedBy: 'me', lockUntil: later }),
+    ];
+    expect(decideLock(['d', 'b', 'c', 'a'], rows, 'me', now, 10)).toEqual({
+      kind: 'unavailable',
+      seatIDs: ['b', 'a'],
+    });
+    expect(decideLock(['c', 'd'], rows, 'me', now, 10)).toEqual({ kind: 'ok', heldAfter: ['c', 'd'] });
+  });
+
+  it('counts live holds of the session toward the limit, expired ones not', () => {
+    const rows = [
+      seat('x', { status: 'locked', lockedBy: 'me', lockUntil: later }),
+      seat('y', { status: 'locked', lockedBy: 'me', lockUntil: earlier }),
+      seat('z'),
+    ];
+    expect(decideLock(['z'], rows, 'me', now, 2)).toEqual({ kind: 'ok', heldAfter: ['x', 'z'] });
+    expect(decideLock(['z'], rows, 'me', now, 1)).toEqual({ kind: 'too-many', wouldHold: 2 });
+  });
+
+  it('a confirm needs every seat held by the session, in time', () => {
+    const mine = seat('m', { status: 'locked', lockedBy: 'me', lockUntil: later });
+    const lapsed = seat('l', { status: 'locked', lockedBy: 'me', lockUntil: earlier });
+    const theirs = seat('t', { status: 'locked', lockedBy: 'other', lockUntil: later });
+    expect(checkHeld([mine], 'me', now)).toEqual({ kind: 'ok' });
+    expect(checkHeld([mine, lapsed], 'me', now)).toEqual({ kind: 'expired', seatIDs: ['l'] });
+    expect(checkHeld([lapsed, theirs, seat('f')], 'me', now)).toEqual({
+      kind: 'not-locked',
+      seatIDs: ['t', 'f'],
+    });
+  });
+
+  it('every error code has a message and an HTTP status', () => {
+    for (const code of Object.keys(errorMessages) as (keyof typeof errorMessages)[]) {
+      expect(errorMessages[code].length).toBeGreaterThan(0);
+      expect(statusOf[code]).toBeGreaterThanOrEqual(400);
+    }
+  });
+});
