@@ -1,0 +1,123 @@
+/**
+ * A small reference model of the seat rules, for model-based fuzzing: what every answer should be,
+ * derived from the contract alone, not from the service's code.
+ */
+export const LOCK_TTL = 60_000;
+export const SESSION_TTL = 300_000;
+export const MAX_SEATS = 3;
+
+export interface ModelSeat {
+  confirmed: boolean;
+  holder: number | null; // session index; kept after expiry until released, swept or taken over
+  until: number;
+}
+
+export interface ModelSession {
+  ended: boolean;
+  expiresAt: number;
+}
+
+export type Expected =
+  | { status: 200; seats: number[] }
+  | { status: 201 | 204 | 402 }
+  | { status: 401 | 422 }
+  | { status: 409; code: 'SEATS_UNAVAILABLE'; seats: number[] }
+  | { status: 409; code: 'NOT_LOCKED' | 'LOCK_EXPIRED' | 'NOT_LOCKED_OR_EXPIRED' }
+  | { status: 200; released: number[] };
+
+export class Model {
+  now = 0;
+  seats: ModelSeat[];
+  sessions: ModelSession[] = [];
+
+  constructor(seatCount: number) {
+    this.seats = Array.from({ length: seatCount }, () => ({ confirmed: false, holder: null, until: 0 }));
+  }
+
+  private live(s: number): boolean {
+    const session = this.sessions[s]!;
+    return !session.ended && session.expiresAt > this.now;
+  }
+
+  /** Live session: the request moves its expiry. */
+  private touch(s: number): boolean {
+    if (!this.live(s)) return false;
+    this.sessions[s]!.expiresAt = this.now + SESSION_TTL;
+    return true;
+  }
+
+  private heldLive(i: number, s: number): boolean {
+    const seat = this.seats[i]!;
+    return !seat.confirmed && seat.holder === s && seat.until > this.now;
+  }
+
+  private free(i: number) {
+    this.seats[i] = { ...this.seats[i]!, holder: null, until: 0 };
+  }
+
+  newSession(): void {
+    this.sessions.push({ ended: false, expiresAt: this.now + SESSION_TTL });
+  }
+
+  lock(s: number, wanted: number[]): Expected {
+    if (!this.touch(s)) return { status: 401 };
+    if (wanted.length > MAX_SEATS) return { status: 422 };
+    const blocked = wanted.filter((i) => {
+      const seat = this.seats[i]!;
+      return seat.confirmed || (seat.holder !== s && seat.holder !== null && seat.until > this.now);
+    });
+    if (blocked.length > 0) return { status: 409, code: 'SEATS_UNAVAILABLE', seats: blocked };
+    const after = this.seats.map((_, i) => i).filter((i) => wanted.includes(i) || this.heldLive(i, s));
+    if (after.length > MAX_SEATS) return { status: 422 };
+    for (const i of after) this.seats[i] = { confirmed: false, holder: s, until: this.now + LOCK_TTL };
+    return { status: 200, seats: after };
+  }
+
+  cancel(s: number, listed?: number[]): Expected {
+    if (!this.touch(s)) return { status: 401 };
+    const targets = this.seats
+      .map((_, i) => i)
+      .filter((i) => this.seats[i]!.holder === s && (!listed || listed.includes(i)));
+    const released = targets.filter((i) => this.heldLive(i, s));
+    for (const i of targets) this.free(i);
+    return { status: 200, released };
+  }
+
+  confirm(s: number, listed: number[] | undefined, declined: boolean): Expected {
+    if (!this.touch(s)) return { status: 401 };
+    const targets =
+      listed ??
+      this.seats.map((_, i) => i).filter((i) => this.seats[i]!.holder === s && !this.seats[i]!.confirmed);
+    if (targets.length === 0) return { status: 409, code: 'NOT_LOCKED' };
+    if (targets.some((i) => this.seats[i]!.confirmed || this.seats[i]!.holder !== s))
+      return { status: 409, code: 'NOT_LOCKED' };
+    // An expired hold still on record is LOCK_EXPIRED; once swept it is NOT_LOCKED. Either is right.
+    if (targets.some((i) => this.seats[i]!.until <= this.now))
+      return { status: 409, code: 'NOT_LOCKED_OR_EXPIRED' };
+    if (declined) return { status: 402 };
+    for (const i of targets) this.seats[i] = { confirmed: true, holder: null, until: 0 };
+    return { status: 201 };
+  }
+
+  logout(s: number): Expected {
+    if (!this.touch(s)) return { status: 401 };
+    this.sessions[s]!.ended = true;
+    this.seats.forEach((seat, i) => seat.holder === s && this.free(i));
+    return { status: 204 };
+  }
+
+  cleanup(): void {
+    this.seats.forEach((seat, i) => {
+      if (seat.holder !== null && (seat.until <= this.now || !this.live(seat.holder))) this.free(i);
+    });
+  }
+
+  /** What the public seat map should show. */
+  view(): { status: string; lockUntil: number | null }[] {
+    return this.seats.map((seat) => {
+      if (seat.confirmed) return { status: 'confirmed', lockUntil: null };
+      if (seat.holder !== null && seat.until > this.now) return { status: 'locked', lockUntil: seat.until };
+      return { status: 'available', lockUntil: null };
+    });
+  }
+}
