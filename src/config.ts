@@ -10,6 +10,10 @@ const Schema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  // Prepended to every Redis key, so several deployments (or test runs) can share one Redis. No braces:
+  // the keys' own hash tags must stay the ones Redis Cluster hashes on.
+  ALERT_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  REDIS_KEY_PREFIX: Type.String({ default: 'seats:', pattern: '^[^{}]*$', maxLength: 64 }),
   LOCK_TTL_SECONDS: Int(600, 1, 86_400),
   SESSION_TTL_SECONDS: Int(1800, 1, 30 * 86_400),
   CLEANUP_INTERVAL_SECONDS: Int(30, 1, 86_400),

@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildApp, LOG_REDACT } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
+import { webhookChannel } from './infra/alerts/webhook.js';
+import { systemClock } from './infra/clock.js';
+import { Monitor } from './monitor.js';
+import { Alerter } from './services/alert.service.js';
 import { createContainer } from './wiring.js';
 
 function readConfig(): Config {
@@ -25,16 +29,19 @@ async function main() {
     process.stdout.write(`ADMIN_TOKEN was not set; this run's admin token is: ${adminToken}\n`);
   }
   const metrics = createMetrics();
+  const channel = config.ALERT_WEBHOOK_URL ? webhookChannel(config.ALERT_WEBHOOK_URL) : null;
+  const alerter = new Alerter(channel, systemClock, {}, (e) =>
+    app.log.warn({ err: e }, 'alert not delivered'),
+  );
+  const monitor = new Monitor({ metrics, alerter, clock: systemClock });
   const container = await createContainer(config, {
+    telemetry: monitor,
+    // A lost LISTEN or Redis connection, a failed re-read: the live map heals itself, but say so.
+    onFeedError: (e) => app.log.warn({ err: e }, 'live seat map'),
     onCleanup: {
-      onRun: (r) => {
-        metrics.cleanupRuns.inc({ result: 'ok' });
-        metrics.seatsFreed.inc({ reason: 'expired' }, r.expired);
-        metrics.seatsFreed.inc({ reason: 'session_ended' }, r.deadSessions);
-        metrics.voidedCharges.inc(r.voidedOrders);
-      },
+      onRun: (r) => monitor.cleanupRan(r),
       onError: (e) => {
-        metrics.cleanupRuns.inc({ result: 'error' });
+        monitor.cleanupFailed();
         app.log.error({ err: e }, 'cleanup run failed');
       },
     },
@@ -43,10 +50,12 @@ async function main() {
     adminToken,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
     metrics,
+    onServerError: () => monitor.serverError(),
     logger: { level: config.LOG_LEVEL, redact: LOG_REDACT },
   });
   await app.listen({ port: config.PORT, host: config.HOST });
   container.cleanup.start(config.CLEANUP_INTERVAL_SECONDS);
+  monitor.start(() => container.services.readiness());
   app.log.info({ store: container.db.kind }, 'seat reservation service ready');
 
   let stopping = false;
@@ -56,6 +65,7 @@ async function main() {
     app.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     // Stop accepting and finish in-flight requests, then stop the job, then close pools.
+    monitor.stop();
     app
       .close()
       .then(() => container.close())

@@ -1,6 +1,9 @@
 import type { Config } from './config.js';
 import type { AppServices } from './http/app.js';
 import { systemClock } from './infra/clock.js';
+import { memoryBus } from './infra/bus/memory.bus.js';
+import { pgNotifyBus } from './infra/bus/pg-notify.bus.js';
+import { redisBus } from './infra/bus/redis.bus.js';
 import { bookingRepository } from './infra/db/booking.repository.js';
 import { cleanupRepository } from './infra/db/cleanup.repository.js';
 import { customerRepository } from './infra/db/customer.repository.js';
@@ -13,14 +16,25 @@ import { orderRepository } from './infra/db/order.repository.js';
 import { createPgliteDb } from './infra/db/pglite.js';
 import { createPostgresDb } from './infra/db/postgres.js';
 import { seatRepository } from './infra/db/seat.repository.js';
-import { sessionRepository } from './infra/db/session.repository.js';
+import { sessionLiveness, sessionRepository } from './infra/db/session.repository.js';
 import { TestPaymentGateway } from './infra/payments/test-gateway.js';
+import { withHoldSweep } from './infra/redis/cleanup.js';
+import { closeRedis, connectRedis } from './infra/redis/client.js';
+import { redisHoldStore } from './infra/redis/hold-store.js';
 import { CleanupService, type CleanupDeps } from './services/cleanup.service.js';
 import { ConfirmService } from './services/confirm.service.js';
 import { EventService } from './services/event.service.js';
 import { IdempotencyService } from './services/idempotency.service.js';
 import { LockService } from './services/lock.service.js';
-import type { Clock, PaymentGateway } from './services/ports.js';
+import {
+  noTelemetry,
+  type Clock,
+  type PaymentGateway,
+  type SeatChangeBus,
+  type Telemetry,
+} from './services/ports.js';
+import { PublicSeats } from './services/public-seats.js';
+import { SeatFeed, type SeatFeedOptions } from './services/seat-feed.service.js';
 import { seedDemo } from './services/seed.service.js';
 import { SessionService } from './services/session.service.js';
 
@@ -28,6 +42,10 @@ export interface Overrides {
   clock?: Clock;
   payments?: PaymentGateway;
   onCleanup?: Pick<CleanupDeps, 'onRun' | 'onError'>;
+  telemetry?: Telemetry;
+  /** Failures of the live seat map (a lost bus connection, a failed re-read): logged, never fatal. */
+  onFeedError?: (e: unknown) => void;
+  feed?: Partial<SeatFeedOptions>;
 }
 
 export interface Container {
@@ -43,13 +61,34 @@ export async function openDb(config: Config): Promise<Db> {
     : createPgliteDb(config.DATA_DIR);
 }
 
+/**
+ * How seat changes reach every instance: Redis pub/sub beside Redis holds, else PostgreSQL
+ * LISTEN/NOTIFY, else (the embedded database, one instance) within the process.
+ */
+async function openSeatChangeBus(
+  config: Config,
+  db: Db,
+  redis: Parameters<typeof redisBus>[0]['redis'] | undefined,
+  onError?: (e: unknown) => void,
+): Promise<SeatChangeBus> {
+  if (redis) return redisBus({ redis, prefix: config.REDIS_KEY_PREFIX, onError });
+  if (config.DATABASE_URL) return pgNotifyBus({ connectionString: config.DATABASE_URL, db, onError });
+  return memoryBus();
+}
+
 /** The composition root: config → infrastructure → services. The only place that picks implementations. */
 export async function createContainer(config: Config, o: Overrides = {}): Promise<Container> {
   const db = await openDb(config);
   await migrate(db);
   const clock = o.clock ?? systemClock;
   const payments = o.payments ?? new TestPaymentGateway();
-  const holds = holdRepository(db);
+  // With REDIS_URL, holds live in Redis; the database keeps seats, sales and sessions either way.
+  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX) : undefined;
+  const redisHolds = redis
+    ? redisHoldStore({ redis, seats: seatRepository(db), sessions: sessionLiveness(db) })
+    : undefined;
+  const holds = redisHolds ?? holdRepository(db);
+  const changes = await openSeatChangeBus(config, db, redis, o.onFeedError);
   const repos = {
     sessions: sessionRepository(db),
     customers: customerRepository(db),
@@ -63,35 +102,60 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
   if (config.SEED_DEMO) await seedDemo(events, repos.events);
 
   const services: AppServices = {
-    sessions: new SessionService({ sessions: repos.sessions, holds, clock }, config.SESSION_TTL_SECONDS),
+    sessions: new SessionService(
+      { sessions: repos.sessions, holds, clock, changes },
+      config.SESSION_TTL_SECONDS,
+    ),
     locks: new LockService(
-      { holds, events: repos.events, seats: repos.seats, clock },
+      { holds, events: repos.events, seats: repos.seats, clock, changes },
       { lockTtlSeconds: config.LOCK_TTL_SECONDS, maxSeatsPerSession: config.MAX_SEATS_PER_SESSION },
     ),
-    confirms: new ConfirmService({ ...repos, holds, payments, clock }),
+    confirms: new ConfirmService({
+      ...repos,
+      holds,
+      payments,
+      clock,
+      changes,
+      telemetry: o.telemetry ?? noTelemetry,
+    }),
     idempotency: new IdempotencyService({ idempotency: repos.idempotency, clock }),
     events,
+    feed: new SeatFeed(
+      { bus: changes, seats: new PublicSeats({ ...repos, holds, clock }), clock, onError: o.onFeedError },
+      o.feed,
+    ),
     readiness: async () => ({
       database: await db.query('SELECT 1').then(
         () => true,
         () => false,
       ),
+      ...(redis && {
+        redis: await redis.ping().then(
+          () => true,
+          () => false,
+        ),
+      }),
     }),
     dbStats: () => db.stats(),
   };
   const cleanup = new CleanupService({
-    cleanup: cleanupRepository(db),
+    cleanup: redisHolds ? withHoldSweep(cleanupRepository(db), redisHolds) : cleanupRepository(db),
     orders: repos.orders,
     payments,
     clock,
+    changes,
     ...o.onCleanup,
   });
+  services.feed.start();
   return {
     services,
     cleanup,
     db,
     close: async () => {
       await cleanup.stop();
+      services.feed.close();
+      await changes.close();
+      if (redis) await closeRedis(redis);
       await db.close();
     },
   };

@@ -10,6 +10,7 @@ import type { ConfirmService } from '../services/confirm.service.js';
 import type { EventService } from '../services/event.service.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
 import type { LockService } from '../services/lock.service.js';
+import type { SeatFeed } from '../services/seat-feed.service.js';
 import { hashToken, type SessionService } from '../services/session.service.js';
 import { sessionToken } from './auth.js';
 import { errorMessages, type ErrorCode } from '../domain/errors.js';
@@ -19,6 +20,9 @@ import { eventRoutes } from './routes/events.route.js';
 import { lifecycleRoutes } from './routes/lifecycle.route.js';
 import { opsRoutes } from './routes/ops.route.js';
 import { sessionRoutes } from './routes/sessions.route.js';
+import { streamRoutes } from './routes/stream.route.js';
+import { DEFAULT_SSE_OPTIONS, type SseOptions } from './sse.js';
+import { DEFAULT_WEB_ROOT, registerWeb } from './web.js';
 
 export interface AppServices {
   sessions: SessionService;
@@ -26,6 +30,7 @@ export interface AppServices {
   confirms: ConfirmService;
   idempotency: IdempotencyService;
   events: EventService;
+  feed: SeatFeed;
   readiness(): Promise<Record<string, boolean>>;
   dbStats(): { total: number; idle: number; waiting: number };
 }
@@ -35,6 +40,11 @@ export interface AppOptions {
   rateLimitPerMinute: number;
   metrics: Metrics;
   logger: FastifyServerOptions['logger'];
+  /** Called for every 5xx answer (alerting on bursts). */
+  onServerError?: () => void;
+  /** The built web UI; by default web/dist. */
+  webRoot?: string;
+  stream?: Partial<SseOptions>;
 }
 
 const BODY_LIMIT = 64 * 1024;
@@ -68,7 +78,10 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     },
     // Strict JSON: a string is not silently turned into a number or a one-element array.
     ajv: { customOptions: { coerceTypes: false, allErrors: false } },
-    return503OnClosing: true,
+    // A request that reaches a closing server on a kept-alive connection is still served (the database
+    // stays open until the drain ends) instead of getting Fastify's own 503, which has neither our error
+    // shape nor Retry-After.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON in and out: a text body is refused with 415 instead of reaching a handler as a string.
@@ -76,8 +89,17 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  // server.close() only ends the connections idle at that moment: one kept alive after answering a request
+  // that was in flight would hold the shutdown until keepAliveTimeout. Once closing, answer and hang up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('connection', 'close');
+  });
   registerErrorHandling(app);
-  instrument(app, opts.metrics);
+  instrument(app, opts.metrics, opts.onServerError);
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -85,6 +107,10 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
         'script-src': ["'self'"],
         'style-src': ["'self'", "'unsafe-inline'"],
         'img-src': ["'self'", 'data:'],
+        // Helmet's default would make a browser fetch the UI's scripts over https even when the page
+        // came over plain http from another machine (a phone on the LAN): a blank page. TLS, where
+        // there is TLS, is the proxy's and HSTS's job.
+        'upgrade-insecure-requests': null,
       },
     },
   });
@@ -129,5 +155,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   await app.register(eventRoutes(services, opts.adminToken));
   await app.register(lifecycleRoutes(services));
   await app.register(opsRoutes(services, opts.metrics));
+  await app.register(streamRoutes(services, { ...DEFAULT_SSE_OPTIONS, ...opts.stream }, opts.metrics));
+  await registerWeb(app, opts.webRoot ?? DEFAULT_WEB_ROOT);
   return app;
 }

@@ -28,7 +28,36 @@ export function createMetrics() {
     }),
     voidedCharges: new Counter({
       name: 'payments_voided_total',
-      help: 'Charges voided by recovery',
+      help: 'Charges voided: the hold ran out during payment, the gateway failed, or a crash left them',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    lockAttempts: new Counter({
+      name: 'seat_lock_attempts_total',
+      help: 'Lock requests by result (ok, conflict, rejected)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    confirms: new Counter({
+      name: 'seat_confirms_total',
+      help: 'Confirm requests by result (paid, declined, rejected)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    eventSeats: new Gauge({
+      name: 'event_seats',
+      help: 'Seats sold and held, for the 20 most recent events',
+      labelNames: ['event', 'state'] as const,
+      registers: [registry],
+    }),
+    streamViewers: new Gauge({
+      name: 'seat_stream_viewers',
+      help: 'Open live seat map streams',
+      registers: [registry],
+    }),
+    streamDropped: new Counter({
+      name: 'seat_stream_dropped_total',
+      help: 'Live seat map viewers cut off for falling behind',
       registers: [registry],
     }),
     dbPool: new Gauge({
@@ -42,13 +71,21 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-export function instrument(app: FastifyInstance, metrics: Metrics): void {
+const lockResult = (status: number) => (status === 200 ? 'ok' : status === 409 ? 'conflict' : 'rejected');
+const confirmResult = (status: number) =>
+  status === 201 ? 'paid' : status === 402 ? 'declined' : 'rejected';
+
+export function instrument(app: FastifyInstance, metrics: Metrics, onServerError?: () => void): void {
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the URL: IDs in paths would make label sets unbounded.
     const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
     metrics.httpDuration.observe(
-      { method: request.method, route, status: String(reply.statusCode) },
+      { method: request.method, route, status: String(status) },
       reply.elapsedTime / 1000,
     );
+    if (route === '/api/lock') metrics.lockAttempts.inc({ result: lockResult(status) });
+    else if (route === '/api/confirm') metrics.confirms.inc({ result: confirmResult(status) });
+    if (status >= 500) onServerError?.();
   });
 }

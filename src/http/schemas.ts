@@ -94,7 +94,28 @@ export const SeatList = Type.Object({
       lockedByMe: Type.Boolean(),
     }),
   ),
+  holdsUnavailable: Type.Optional(
+    Type.Literal(true, {
+      description:
+        'Present when the hold store (Redis) is unreachable: sales are shown, but holds are not, so a ' +
+        'seat shown as available may be held. Absent otherwise.',
+    }),
+  ),
 });
+
+export const SeatStreamMessage = Type.Object(
+  {
+    eventID: Id,
+    seats: Type.Array(
+      Type.Object({
+        seatID: Id,
+        status: Type.Union([Type.Literal('available'), Type.Literal('locked'), Type.Literal('confirmed')]),
+        lockUntil: Type.Union([Time, Type.Null()]),
+      }),
+    ),
+  },
+  { description: "The `data` of one server-sent event: the event's seats whose status changed." },
+);
 
 export const LockRequest = Type.Object({ eventID: Id, seatIDs: SeatIdList });
 export const LockResponse = Type.Object({ eventID: Id, seatIDs: Type.Array(Id), lockUntil: Time });

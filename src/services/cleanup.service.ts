@@ -1,4 +1,4 @@
-import type { CleanupRepository, Clock, OrderRepository, PaymentGateway } from './ports.js';
+import type { CleanupRepository, Clock, OrderRepository, PaymentGateway, SeatChanges } from './ports.js';
 
 const BATCH = 1000;
 const MAX_BATCHES = 50;
@@ -17,6 +17,7 @@ export interface CleanupDeps {
   orders: OrderRepository;
   payments: PaymentGateway;
   clock: Clock;
+  changes: SeatChanges;
   onError?: (e: unknown) => void;
   onRun?: (report: CleanupReport) => void;
 }
@@ -35,8 +36,10 @@ export class CleanupService {
   async runOnce(): Promise<CleanupReport> {
     const { cleanup, orders, payments, clock } = this.deps;
     const now = clock.now();
-    const expired = await drain((n) => cleanup.releaseExpired(now, n));
-    const deadSessions = await drain((n) => cleanup.releaseDeadSessions(now, n));
+    // Expired holds already read as free (and the live map turned them green when they ran out);
+    // telling again is cheap and covers a viewer whose instance missed it.
+    const expired = await drain((n) => cleanup.releaseExpired(now, n), this.deps.changes);
+    const deadSessions = await drain((n) => cleanup.releaseDeadSessions(now, n), this.deps.changes);
     const stale = await orders.stalePending(new Date(now.getTime() - STALE_ORDER_MS), BATCH);
     for (const id of stale) {
       await payments.void(id);
@@ -65,12 +68,13 @@ export class CleanupService {
 }
 
 /** Bounded batches: one huge UPDATE would hold thousands of row locks at once. */
-async function drain(batch: (limit: number) => Promise<number>): Promise<number> {
+async function drain(batch: (limit: number) => Promise<string[]>, changes: SeatChanges): Promise<number> {
   let total = 0;
   for (let i = 0; i < MAX_BATCHES; i++) {
-    const n = await batch(BATCH);
-    total += n;
-    if (n < BATCH) break;
+    const freed = await batch(BATCH);
+    total += freed.length;
+    if (freed.length > 0) changes.publish({ seatIds: freed });
+    if (freed.length < BATCH) break;
   }
   return total;
 }

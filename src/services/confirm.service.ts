@@ -11,7 +11,9 @@ import type {
   HoldStore,
   OrderRepository,
   PaymentGateway,
+  SeatChanges,
   SeatRepository,
+  Telemetry,
 } from './ports.js';
 
 export interface ConfirmInput {
@@ -34,6 +36,8 @@ export interface ConfirmDeps {
   bookings: BookingRepository;
   payments: PaymentGateway;
   clock: Clock;
+  changes: SeatChanges;
+  telemetry: Telemetry;
 }
 
 /** Checks the hold, charges, then writes seats, order and reservation in one transaction. */
@@ -82,6 +86,7 @@ export class ConfirmService {
     });
     if (!reservation) return this.holdLost(session, event.id, seatIds, orderId, charge.chargeId);
     await deps.holds.forget(session.id, event.id, seatIds);
+    deps.changes.publish({ eventId: event.id, seatIds: [...seatIds] });
     const order: Order = {
       orderID: orderId,
       customerID: input.customerID,
@@ -119,6 +124,7 @@ export class ConfirmService {
   ): Promise<never> {
     const { deps } = this;
     await deps.payments.void(orderId);
+    deps.telemetry.chargeVoided('hold_lost');
     await deps.orders.markFailed(orderId, {
       reason: 'hold_lost',
       chargeId,
@@ -136,6 +142,7 @@ export class ConfirmService {
     } catch {
       // We cannot tell whether money moved: void by reference to be sure, and let the client retry.
       await this.deps.payments.void(orderId).catch(() => undefined);
+      this.deps.telemetry.chargeVoided('gateway_error');
       await this.deps.orders.markFailed(orderId, {
         reason: 'gateway_error',
         voided: true,

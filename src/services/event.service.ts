@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, isDomainError } from '../domain/errors.js';
 import { layoutSeats } from '../domain/layout.js';
 import { publicStatus } from '../domain/seat-rules.js';
 import type { EventSummary, NewSeat, Order, Reservation, SeatView, Session } from '../domain/types.js';
@@ -9,7 +9,9 @@ import type {
   Clock,
   CustomerRepository,
   EventRepository,
+  EventSeatStats,
   HoldStore,
+  LiveHold,
   OrderRepository,
   SeatRepository,
 } from './ports.js';
@@ -66,10 +68,20 @@ export class EventService {
     const events = await this.deps.events.list(now);
     if (this.deps.holds.inDatabase) return { events };
     // Holds kept outside the database: subtract the live ones from what the database counts as free.
-    const held = await Promise.all(events.map((e) => this.deps.holds.live(e.eventID, now)));
+    const held = await Promise.all(events.map(async (e) => (await this.liveHolds(e.eventID, now)).holds));
     return {
       events: events.map((e, i) => ({ ...e, availableCount: e.availableCount - (held[i]?.size ?? 0) })),
     };
+  }
+
+  /** Sold and held seats of the most recent events (a bounded set, for metrics). */
+  async seatStats(limit = 20): Promise<EventSeatStats[]> {
+    const now = this.deps.clock.now();
+    const stats = await this.deps.events.stats(now, limit);
+    if (this.deps.holds.inDatabase) return stats;
+    return Promise.all(
+      stats.map(async (s) => ({ ...s, held: (await this.liveHolds(s.eventID, now)).holds.size })),
+    );
   }
 
   /** The seat map: the database's seats and sales, overlaid with live holds. */
@@ -77,9 +89,9 @@ export class EventService {
     const event = isUuid(eventId) ? await this.deps.events.get(eventId) : null;
     if (!event) throw new DomainError('NOT_FOUND', 'Unknown event.');
     const now = this.deps.clock.now();
-    const [records, holds] = await Promise.all([
+    const [records, { holds, unavailable }] = await Promise.all([
       this.deps.seats.listForEvent(eventId),
-      this.deps.holds.live(eventId, now),
+      this.liveHolds(eventId, now),
     ]);
     const seats: SeatView[] = records.map((r) => {
       const hold = r.confirmed ? undefined : holds.get(r.id);
@@ -101,7 +113,25 @@ export class EventService {
         lockedByMe: status === 'locked' && session !== null && hold?.sessionId === session.id,
       };
     });
-    return { eventID: event.id, currency: event.currency, seats };
+    return {
+      eventID: event.id,
+      currency: event.currency,
+      seats,
+      ...(unavailable && { holdsUnavailable: true as const }),
+    };
+  }
+
+  /**
+   * Live holds, or none when their store is down: the seat map then still serves what the database
+   * knows (sales) and says that hold data is missing, rather than failing as a whole.
+   */
+  private async liveHolds(eventId: string, now: Date) {
+    try {
+      return { holds: await this.deps.holds.live(eventId, now), unavailable: false };
+    } catch (e) {
+      if (!(isDomainError(e) && e.code === 'SERVICE_UNAVAILABLE')) throw e;
+      return { holds: new Map<string, LiveHold>(), unavailable: true };
+    }
   }
 
   async reservations(eventId: string): Promise<{ reservations: (Reservation & { order: Order })[] }> {

@@ -4,7 +4,12 @@ import type { Clock, IdempotencyRepository } from './ports.js';
 
 const WAIT_STEP_MS = 25;
 const WAIT_LIMIT_MS = 5000;
+// Freeing a key after an error is tried this long in the background while the database is away.
+const RELEASE_WAIT_MS = 1000;
+const RELEASE_RETRY_MS = 500;
+const RELEASE_GIVE_UP_MS = 120_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const idle = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 export interface Outcome {
   status: number;
@@ -46,8 +51,30 @@ export class IdempotencyService {
       await repo.complete(sessionId, key, outcome.status, outcome.body);
       return outcome;
     } catch (e) {
-      await repo.abandon(sessionId, key).catch(() => undefined);
+      await this.release(sessionId, key);
       throw e;
     }
+  }
+
+  /**
+   * Frees the key after an error. The usual error here is the database going away, and then the key
+   * cannot be freed right now: keep trying in the background, or every retry with this key would be
+   * turned away as "in progress" long after the database is back. The answer does not wait for it.
+   */
+  private async release(sessionId: string, key: string): Promise<void> {
+    const attempt = () =>
+      this.deps.idempotency.abandon(sessionId, key).then(
+        () => true,
+        () => false,
+      );
+    const first = attempt();
+    if (await Promise.race([first, idle(RELEASE_WAIT_MS).then(() => false)])) return;
+    void (async () => {
+      if (await first) return;
+      for (const end = Date.now() + RELEASE_GIVE_UP_MS; Date.now() < end;) {
+        await idle(RELEASE_RETRY_MS);
+        if (await attempt()) return;
+      }
+    })();
   }
 }

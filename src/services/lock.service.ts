@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { Session } from '../domain/types.js';
 import { isUuid } from '../domain/validation.js';
-import type { Clock, EventRepository, HoldStore, SeatRepository } from './ports.js';
+import type { Clock, EventRepository, HoldStore, SeatChanges, SeatRepository } from './ports.js';
 
 export interface LockResult {
   eventID: string;
@@ -11,7 +11,13 @@ export interface LockResult {
 
 export class LockService {
   constructor(
-    private readonly deps: { holds: HoldStore; events: EventRepository; seats: SeatRepository; clock: Clock },
+    private readonly deps: {
+      holds: HoldStore;
+      events: EventRepository;
+      seats: SeatRepository;
+      clock: Clock;
+      changes: SeatChanges;
+    },
     private readonly cfg: { lockTtlSeconds: number; maxSeatsPerSession: number },
   ) {}
 
@@ -32,6 +38,8 @@ export class LockService {
     });
     switch (result.kind) {
       case 'ok':
+        // Every seat the session holds got the new deadline, not only the requested ones.
+        this.deps.changes.publish({ eventId, seatIds: result.heldAfter });
         return { eventID: eventId, seatIDs: result.heldAfter, lockUntil: until.toISOString() };
       case 'unavailable':
         throw new DomainError('SEATS_UNAVAILABLE', undefined, { unavailable: result.seatIDs });
@@ -56,6 +64,7 @@ export class LockService {
       seatIds: seatIds?.filter(isUuid),
       now: this.deps.clock.now(),
     });
+    if (released.length > 0) this.deps.changes.publish({ eventId, seatIds: released });
     // Only asked when nothing was released, so the common path stays one round trip.
     if (released.length === 0 && eventId !== undefined && !(await this.deps.events.get(eventId))) {
       throw new DomainError('NOT_FOUND', 'Unknown event.');

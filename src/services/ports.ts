@@ -25,6 +25,20 @@ export interface CustomerRepository {
   exists(id: string): Promise<boolean>;
 }
 
+/** What operators count and are alerted on; a no-op where nobody listens. */
+export interface Telemetry {
+  chargeVoided(reason: 'hold_lost' | 'gateway_error' | 'abandoned'): void;
+}
+
+export const noTelemetry: Telemetry = { chargeVoided: () => undefined };
+
+export interface EventSeatStats {
+  eventID: string;
+  sold: number;
+  /** Live holds kept in the database; 0 where holds live elsewhere. */
+  held: number;
+}
+
 export interface EventRepository {
   create(e: {
     id: string;
@@ -34,6 +48,8 @@ export interface EventRepository {
     now: Date;
   }): Promise<void>;
   get(id: string): Promise<EventInfo | null>;
+  /** Sold and held seats of the most recent events, for metrics. */
+  stats(now: Date, limit: number): Promise<EventSeatStats[]>;
   list(now: Date): Promise<EventSummary[]>;
   count(): Promise<number>;
 }
@@ -76,8 +92,12 @@ export interface HoldStore {
     seatIds?: readonly string[];
     now: Date;
   }): Promise<string[]>;
-  /** Ends a session and releases all its holds, atomically with respect to a racing lock. */
-  endSession(sessionId: string, now: Date): Promise<void>;
+  /**
+   * Ends a session and releases all its holds, atomically with respect to a racing lock. Returns the
+   * seats released, for the live seat map; a store that cannot tell returns nothing, and those seats
+   * then show free on the map when their holds run out.
+   */
+  endSession(sessionId: string, now: Date): Promise<string[] | void>;
   /** Seats this session holds or held in the event, live or expired but not yet swept. */
   heldBy(sessionId: string, eventId: string): Promise<string[]>;
   /** Whether the session holds every target seat right now. */
@@ -142,7 +162,36 @@ export interface IdempotencyRepository {
 }
 
 export interface CleanupRepository {
-  releaseExpired(now: Date, limit: number): Promise<number>;
-  releaseDeadSessions(now: Date, limit: number): Promise<number>;
+  /** Each returns the seats it freed (at most `limit`), so that the live seat map can show them. */
+  releaseExpired(now: Date, limit: number): Promise<string[]>;
+  releaseDeadSessions(now: Date, limit: number): Promise<string[]>;
   purge(before: Date): Promise<void>;
+}
+
+/**
+ * Seats whose public state may have changed. It carries no state and no session: whoever shows seats
+ * re-reads them, so notices may arrive late, twice or out of order without a wrong seat on screen.
+ */
+export interface SeatChangeNotice {
+  /** The seats' event, when the publisher knows it; listeners otherwise find it by seat. */
+  eventId?: string;
+  seatIds: string[];
+}
+
+/** What the services tell after each change they commit. */
+export interface SeatChanges {
+  /** Fire and forget: never waits on, slows down or fails the booking that changed the seats. */
+  publish(notice: SeatChangeNotice): void;
+}
+
+export interface SeatChangeListener {
+  onNotice(notice: SeatChangeNotice): void;
+  /** Notices may have been lost (the bus reconnected): re-read everything watched. */
+  onGap(): void;
+}
+
+/** Carries notices to every instance: PostgreSQL LISTEN/NOTIFY, Redis pub/sub, or in-process. */
+export interface SeatChangeBus extends SeatChanges {
+  subscribe(listener: SeatChangeListener): () => void;
+  close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Session } from '../domain/types.js';
-import type { Clock, HoldStore, SessionRepository } from './ports.js';
+import type { Clock, HoldStore, SeatChanges, SessionRepository } from './ports.js';
 
 export const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
 
@@ -10,7 +10,12 @@ const MAX_TOKEN_LENGTH = 128;
 
 export class SessionService {
   constructor(
-    private readonly deps: { sessions: SessionRepository; holds: HoldStore; clock: Clock },
+    private readonly deps: {
+      sessions: SessionRepository;
+      holds: HoldStore;
+      clock: Clock;
+      changes: SeatChanges;
+    },
     private readonly ttlSeconds: number,
   ) {}
 
@@ -34,6 +39,7 @@ export class SessionService {
   }
 
   async end(session: Session): Promise<void> {
-    await this.deps.holds.endSession(session.id, this.deps.clock.now());
+    const released = await this.deps.holds.endSession(session.id, this.deps.clock.now());
+    if (released && released.length > 0) this.deps.changes.publish({ seatIds: released });
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/infra/clock.js';
+import { hashToken } from '../../src/services/session.service.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { testStores } from '../helpers/stores.js';
 
@@ -98,18 +99,21 @@ describe.each(stores.map((s) => [s.name, s] as const))(
       clock.advance(31_000); // seat 0 expired; seats 1 and 2 still in time
       // The idle session's lock is still in time, but the session itself dies.
       const { db } = t.container;
-      await db.query(
-        `UPDATE sessions SET expires_at = $1 WHERE id IN (SELECT locked_by FROM seats WHERE id = $2)`,
-        [clock.now(), seatIDs[1]],
-      );
+      await db.query(`UPDATE sessions SET expires_at = $1 WHERE token_hash = $2`, [
+        clock.now(),
+        hashToken(idle),
+      ]);
       const [r1, r2] = await Promise.all([t.container.cleanup.runOnce(), t.container.cleanup.runOnce()]);
-      expect(r1.expired + r2.expired).toBeGreaterThanOrEqual(1);
+      // Holds kept in Redis expire by themselves (PX): there the job has no expired hold to free.
+      if (store.name !== 'redis') expect(r1.expired + r2.expired).toBeGreaterThanOrEqual(1);
       expect(r1.deadSessions + r2.deadSessions).toBe(1);
+      expect((await statuses(eventID)).slice(0, 3)).toEqual(['available', 'available', 'locked']);
       const rows = await db.query<{ id: string; status: string }>(
         `SELECT id, status FROM seats WHERE event_id = $1 AND status <> 'available'`,
         [eventID],
       );
-      expect(rows.rows).toEqual([{ id: seatIDs[2], status: 'locked' }]);
+      if (store.name !== 'redis') expect(rows.rows).toEqual([{ id: seatIDs[2], status: 'locked' }]);
+      else expect(rows.rows).toEqual([]); // the seats table never holds in Redis mode
       expect(await t.container.cleanup.runOnce()).toMatchObject({ expired: 0, deadSessions: 0 });
     });
 

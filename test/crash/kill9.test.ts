@@ -61,7 +61,7 @@ describe.each(stores.map((s) => [s.name, s] as const))(
         env = { DATA_DIR: join(dir, 'data') };
       } else {
         const db = await store.create();
-        drops.push(db.drop);
+        drops.push(() => db.drop());
         env = db.env;
       }
       env = { ...env, ADMIN_TOKEN, SEED_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0' };

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
-import { createMetrics } from '../../src/http/metrics.js';
+import { createMetrics, type Metrics } from '../../src/http/metrics.js';
 import { ManualClock } from '../../src/infra/clock.js';
 import { TestPaymentGateway } from '../../src/infra/payments/test-gateway.js';
-import type { Clock, PaymentGateway } from '../../src/services/ports.js';
+import type { Clock, PaymentGateway, Telemetry } from '../../src/services/ports.js';
 import { createContainer, type Container } from '../../src/wiring.js';
 import type { TestStore } from './stores.js';
 
@@ -24,6 +24,9 @@ export interface StartOptions {
   env?: Record<string, string>;
   clock?: Clock | 'manual';
   payments?: PaymentGateway;
+  telemetry?: Telemetry;
+  metrics?: Metrics;
+  onServerError?: () => void;
   /** Reuse a database made by an earlier start (a second instance, or a restart). */
   shared?: { env: Record<string, string> };
 }
@@ -44,11 +47,16 @@ export async function startApp(
   });
   const clock = opts.clock === 'manual' ? new ManualClock() : (opts.clock ?? { now: () => new Date() });
   const payments = new TestPaymentGateway();
-  const container = await createContainer(config, { clock, payments: opts.payments ?? payments });
+  const container = await createContainer(config, {
+    clock,
+    payments: opts.payments ?? payments,
+    ...(opts.telemetry && { telemetry: opts.telemetry }),
+  });
   const app = await buildApp(container.services, {
     adminToken: ADMIN_TOKEN,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-    metrics: createMetrics(),
+    metrics: opts.metrics ?? createMetrics(),
+    ...(opts.onServerError && { onServerError: opts.onServerError }),
     logger: false,
   });
   await app.ready();

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 /** A database a test file can use and throw away. */
 export interface TestStore {
-  name: 'pglite' | 'postgres';
+  /** `redis`: a database (PostgreSQL, or PGlite without one) with the holds in Redis. */
+  name: 'pglite' | 'postgres' | 'redis';
   /** Makes a fresh, empty database; returns the config that points at it. */
   create(): Promise<{ env: Record<string, string>; drop(): Promise<void> }>;
 }
@@ -51,9 +53,54 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
+// CI runs a Redis on loopback; each database made gets its own key prefix, so runs never collide.
+export const redisTestUrl = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const redisHolds = (db: TestStore): TestStore => ({
+  name: 'redis',
+  async create() {
+    const made = await db.create();
+    const prefix = `test:${randomBytes(6).toString('hex')}:`;
+    return {
+      env: { ...made.env, REDIS_URL: redisTestUrl, REDIS_KEY_PREFIX: prefix },
+      async drop() {
+        await made.drop();
+        await deleteKeys(redisTestUrl, prefix);
+      },
+    };
+  },
+});
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await r.connect();
+    for await (const batch of r.scanStream({ match: `${prefix}*`, count: 500 }))
+      if ((batch as string[]).length > 0) await r.unlink(...(batch as string[]));
+  } finally {
+    r.disconnect();
+  }
+}
+
+export async function redisReachable(url = redisTestUrl): Promise<boolean> {
+  const r = new Redis(url, { lazyConnect: true, connectTimeout: 2000, retryStrategy: () => null });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
 let cached: TestStore[] | undefined;
 
-/** The stores every contract test runs on. Under CI=true a missing PostgreSQL fails the run, never skips it. */
+/**
+ * The stores every contract test runs on. Under CI=true a missing PostgreSQL or Redis fails the run,
+ * never skips it.
+ */
 export async function testStores(): Promise<TestStore[]> {
   if (cached) return cached;
   const list: TestStore[] = [pglite];
@@ -63,8 +110,14 @@ export async function testStores(): Promise<TestStore[]> {
     console.warn(
       `PostgreSQL unreachable at ${postgresAdminUrl}: its suites are skipped (they never are under CI=true)`,
     );
+  if (await redisReachable()) list.push(redisHolds(list.includes(postgres) ? postgres : pglite));
+  else if (inCi) throw new Error(`CI=true but Redis is unreachable at ${redisTestUrl}`);
+  else
+    console.warn(
+      `Redis unreachable at ${redisTestUrl}: its suites are skipped (they never are under CI=true)`,
+    );
   cached = list;
   return list;
 }
 
-export const storeNames = (): TestStore['name'][] => ['pglite', 'postgres'];
+export const storeNames = (): TestStore['name'][] => ['pglite', 'postgres', 'redis'];

@@ -47,16 +47,14 @@ export const opsRoutes =
         metrics.dbPool.set({ state: 'total' }, pool.total);
         metrics.dbPool.set({ state: 'idle' }, pool.idle);
         metrics.dbPool.set({ state: 'waiting' }, pool.waiting);
+        // Rebuilt on every scrape, so events that dropped out of the window leave no stale series.
+        const stats = await s.events.seatStats().catch(() => []);
+        metrics.eventSeats.reset();
+        for (const e of stats) {
+          metrics.eventSeats.set({ event: e.eventID, state: 'sold' }, e.sold);
+          metrics.eventSeats.set({ event: e.eventID, state: 'held' }, e.held);
+        }
         return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
       },
-    );
-
-    app.get('/', { schema: { hide: true } }, (_request, reply) =>
-      reply
-        .type('text/html; charset=utf-8')
-        .send(
-          '<!doctype html><html lang="en"><meta charset="utf-8"><title>Seat reservations</title>' +
-            '<h1>Seat reservations</h1><p>The seat map is coming soon. Meanwhile, see the <a href="/docs">API docs</a>.</p></html>',
-        ),
     );
   };

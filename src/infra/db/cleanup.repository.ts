@@ -6,16 +6,19 @@ import type { Db } from './db.js';
 const releaseWhere = (condition: string) => `
   UPDATE seats SET status = 'available', locked_by = NULL, lock_until = NULL
    WHERE id IN (SELECT id FROM seats WHERE status = 'locked' AND ${condition}
-                 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+                 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+  RETURNING id`;
+
+const ids = (res: { rows: { id: string }[] }) => res.rows.map((r) => r.id);
 
 export function cleanupRepository(db: Db): CleanupRepository {
   return {
     async releaseExpired(now, limit) {
-      return (await db.query(releaseWhere('lock_until <= $1'), [now, limit])).rowCount;
+      return ids(await db.query<{ id: string }>(releaseWhere('lock_until <= $1'), [now, limit]));
     },
     async releaseDeadSessions(now, limit) {
       const dead = `locked_by IN (SELECT id FROM sessions WHERE ended_at IS NOT NULL OR expires_at <= $1)`;
-      return (await db.query(releaseWhere(dead), [now, limit])).rowCount;
+      return ids(await db.query<{ id: string }>(releaseWhere(dead), [now, limit]));
     },
     async purge(before) {
       await db.query('DELETE FROM idempotency_keys WHERE created_at < $1', [before]);

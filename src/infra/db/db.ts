@@ -21,7 +21,9 @@ export interface Db extends Queryable {
 
 const RETRYABLE = new Set(['40001', '40P01']);
 // Connection-level failures: the client can retry later, so they are a 503, never a 500.
+// 57014 is a statement cut off by statement_timeout: a database too slow to answer, as good as away.
 const UNAVAILABLE_CODES = new Set([
+  '57014',
   '57P01',
   '57P02',
   '57P03',
@@ -55,7 +57,7 @@ export function isUnavailable(e: unknown): boolean {
   const code = errorCode(e) ?? '';
   if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_ERRNOS.has(code)) return true;
   const msg = e instanceof Error ? e.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout|PGlite is closed|Cannot use a pool after calling end/i.test(
     msg,
   );
 }

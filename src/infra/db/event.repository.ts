@@ -1,5 +1,5 @@
 import type { EventSummary } from '../../domain/types.js';
-import type { EventRepository } from '../../services/ports.js';
+import type { EventRepository, EventSeatStats } from '../../services/ports.js';
 import type { Db } from './db.js';
 
 export function eventRepository(db: Db): EventRepository {
@@ -44,6 +44,18 @@ export function eventRepository(db: Db): EventRepository {
           GROUP BY e.id
           ORDER BY e.created_at, e.id`,
         [now],
+      );
+      return rows;
+    },
+    async stats(now, limit) {
+      const { rows } = await db.query<EventSeatStats>(
+        `SELECT e.id AS "eventID",
+                (count(*) FILTER (WHERE s.status = 'confirmed'))::int AS sold,
+                (count(*) FILTER (WHERE s.status = 'locked' AND s.lock_until > $1))::int AS held
+           FROM (SELECT id FROM events ORDER BY created_at DESC, id LIMIT $2) e
+           JOIN seats s ON s.event_id = e.id
+          GROUP BY e.id`,
+        [now, limit],
       );
       return rows;
     },

@@ -77,11 +77,12 @@ export function holdRepository(db: Db): HoldStore {
           sessionId,
           now,
         ]);
-        await tx.query(
+        const { rows } = await tx.query<{ id: string }>(
           `WITH target AS (SELECT id FROM seats WHERE locked_by = $1 AND status = 'locked' ORDER BY id FOR UPDATE)
-           ${RELEASE} FROM target WHERE s.id = target.id`,
+           ${RELEASE} FROM target WHERE s.id = target.id RETURNING s.id`,
           [sessionId],
         );
+        return rows.map((r) => r.id);
       }),
 
     async heldBy(sessionId, eventId) {

@@ -1,13 +1,23 @@
 import type { IdempotencyRepository } from '../../services/ports.js';
 import type { Db } from './db.js';
 
+// A key still "in progress" this long after it was taken belongs to a request that died with its instance
+// (kill -9, a crash) and will never be finished or freed: the next retry takes it over instead of being
+// turned away until the record is purged. A live confirm takes milliseconds (its queries time out after
+// seconds); were a slow one overtaken, the seat rows still let only one of the two sell, and the other
+// voids its charge.
+const ABANDONED_AFTER_MS = 15_000;
+
 export function idempotencyRepository(db: Db): IdempotencyRepository {
   return {
     async begin(sessionId, key, requestHash, now) {
       const inserted = await db.query(
         `INSERT INTO idempotency_keys (session_id, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING 1`,
-        [sessionId, key, requestHash, now],
+         ON CONFLICT (session_id, key) DO UPDATE SET created_at = EXCLUDED.created_at
+           WHERE idempotency_keys.status_code IS NULL AND idempotency_keys.request_hash = EXCLUDED.request_hash
+             AND idempotency_keys.created_at < $5
+         RETURNING 1`,
+        [sessionId, key, requestHash, now, new Date(now.getTime() - ABANDONED_AFTER_MS)],
       );
       if (inserted.rows.length > 0) return { state: 'new' };
       const { rows } = await db.query<{

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Db, Queryable, QueryResult } from './db.js';
-import { withRetry } from './db.js';
+import { isUnavailable, withRetry } from './db.js';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -10,11 +10,15 @@ export interface PostgresOptions {
 }
 
 export function createPostgresDb(opts: PostgresOptions): Db {
+  const statementTimeout = opts.statementTimeoutMs ?? 10_000;
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
     max: opts.max ?? 20,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 3000,
-    statement_timeout: opts.statementTimeoutMs ?? 10_000,
+    statement_timeout: statementTimeout,
+    // statement_timeout is enforced by the server; a server that hangs (or a network that drops packets)
+    // answers nothing, so the client gives up on its own a little later. No request waits forever.
+    query_timeout: statementTimeout + 1000,
     idleTimeoutMillis: 30_000,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
@@ -35,6 +39,10 @@ export function createPostgresDb(opts: PostgresOptions): Db {
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
       withRetry(async () => {
         const client = await pool.connect();
+        // A checked-out client whose connection dies emits 'error' (the pool only listens to idle ones):
+        // unheard, that would crash the process. The query in flight fails with the same error anyway.
+        const ignore = () => undefined;
+        client.on('error', ignore);
         let broken = false;
         try {
           await client.query('BEGIN');
@@ -42,11 +50,17 @@ export function createPostgresDb(opts: PostgresOptions): Db {
           await client.query('COMMIT');
           return result;
         } catch (e) {
-          await client.query('ROLLBACK').catch(() => {
-            broken = true;
-          });
+          // On a dead or hung connection a ROLLBACK would only wait for another timeout: drop the
+          // connection instead, which rolls the transaction back on the server.
+          broken =
+            isUnavailable(e) ||
+            (await client.query('ROLLBACK').then(
+              () => false,
+              () => true,
+            ));
           throw e;
         } finally {
+          client.removeListener('error', ignore);
           client.release(broken);
         }
       }),

@@ -14,7 +14,7 @@ export function seatRepository(db: Db): SeatRepository {
     },
     async find(eventId, seatIds) {
       const { rows } = await db.query<SeatRecord>(
-        `SELECT ${COLUMNS} FROM seats WHERE event_id = $1 AND id = ANY($2::uuid[])`,
+        `SELECT ${COLUMNS} FROM seats WHERE event_id = $1 AND id = ANY($2::uuid[]) ORDER BY position`,
         [eventId, seatIds],
       );
       return rows;
