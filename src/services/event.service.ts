@@ -4,6 +4,7 @@ import { layoutSeats } from '../domain/layout.js';
 import { publicStatus } from '../domain/seat-rules.js';
 import type { EventSummary, NewSeat, Order, Reservation, SeatView, Session } from '../domain/types.js';
 import { isCurrency, isUuid } from '../domain/validation.js';
+import { LayoutCache, type EventLayout } from './layout-cache.js';
 import type {
   BookingRepository,
   Clock,
@@ -33,6 +34,8 @@ export interface EventDeps {
 }
 
 export class EventService {
+  private readonly layouts = new LayoutCache();
+
   constructor(private readonly deps: EventDeps) {}
 
   async create(input: CreateEventInput, id: string = randomUUID()) {
@@ -86,19 +89,20 @@ export class EventService {
 
   /** The seat map: the database's seats and sales, overlaid with live holds. */
   async seats(eventId: string, session: Session | null) {
-    const event = isUuid(eventId) ? await this.deps.events.get(eventId) : null;
-    if (!event) throw new DomainError('NOT_FOUND', 'Unknown event.');
+    const layout = isUuid(eventId) ? await this.layouts.get(eventId, () => this.loadLayout(eventId)) : null;
+    if (!layout) throw new DomainError('NOT_FOUND', 'Unknown event.');
     const now = this.deps.clock.now();
-    const [records, { holds, unavailable }] = await Promise.all([
-      this.deps.seats.listForEvent(eventId),
+    const [sold, { holds, unavailable }] = await Promise.all([
+      this.deps.seats.soldIds(eventId).then((ids) => new Set(ids)),
       this.liveHolds(eventId, now),
     ]);
-    const seats: SeatView[] = records.map((r) => {
-      const hold = r.confirmed ? undefined : holds.get(r.id);
+    const seats: SeatView[] = layout.seats.map((r) => {
+      const confirmed = sold.has(r.id);
+      const hold = confirmed ? undefined : holds.get(r.id);
       const status = publicStatus(
         {
           id: r.id,
-          status: r.confirmed ? 'confirmed' : hold ? 'locked' : 'available',
+          status: confirmed ? 'confirmed' : hold ? 'locked' : 'available',
           lockedBy: hold?.sessionId ?? null,
           lockUntil: hold?.until ?? null,
         },
@@ -114,11 +118,16 @@ export class EventService {
       };
     });
     return {
-      eventID: event.id,
-      currency: event.currency,
+      eventID: layout.event.id,
+      currency: layout.event.currency,
       seats,
       ...(unavailable && { holdsUnavailable: true as const }),
     };
+  }
+
+  private async loadLayout(eventId: string): Promise<EventLayout | null> {
+    const event = await this.deps.events.get(eventId);
+    return event && { event, seats: await this.deps.seats.layout(eventId) };
   }
 
   /**

@@ -62,8 +62,18 @@ export interface SeatRecord {
   confirmed: boolean;
 }
 
+/** What never changes about a seat once its event exists. */
+export interface SeatLayout {
+  id: string;
+  name: string;
+  price: number;
+}
+
 export interface SeatRepository {
   listForEvent(eventId: string): Promise<SeatRecord[]>;
+  /** The event's seats in seat-map order, without their state. */
+  layout(eventId: string): Promise<SeatLayout[]>;
+  soldIds(eventId: string): Promise<string[]>;
   find(eventId: string, seatIds: readonly string[]): Promise<SeatRecord[]>;
 }
 

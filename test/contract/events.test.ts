@@ -135,6 +135,7 @@ describe.each(stores.map((s) => [s.name, s] as const))(
         lockedByMe: true,
       });
       expect(asB.body.seats[0].lockedByMe).toBe(false);
+      expect(anon.headers['content-type']).toMatch(/^application\/json/);
       expect(anon.body.seats[0].status).toBe('locked');
       expect(asA.body.seats[1]).toMatchObject({ status: 'available', lockUntil: null, lockedByMe: false });
       for (const r of [asA, asB, anon]) {

@@ -9,11 +9,16 @@ export function bookingRepository(db: Db): BookingRepository {
         .transaction(async (tx) => {
           // A seat may be sold while this session's hold on it is in time or, with holds kept elsewhere
           // and checked before, while it is unsold.
+          // Rows are locked in id order, as a lock takes them, so a sale and a lock never deadlock.
           const sold = await tx.query<{ id: string }>(
-            `UPDATE seats SET status = 'confirmed', locked_by = NULL, lock_until = NULL
-            WHERE event_id = $1 AND id = ANY($2::uuid[])
-              AND ${b.requireHold ? `status = 'locked' AND locked_by = $3 AND lock_until > $4` : `status <> 'confirmed'`}
-            RETURNING id`,
+            `WITH target AS (
+               SELECT id FROM seats
+                WHERE event_id = $1 AND id = ANY($2::uuid[])
+                  AND ${b.requireHold ? `locked_by = $3 AND lock_until > $4` : `status <> 'confirmed'`}
+                ORDER BY id FOR UPDATE)
+             UPDATE seats s SET status = 'confirmed', locked_by = NULL, lock_until = NULL
+               FROM target WHERE s.id = target.id
+             RETURNING s.id`,
             b.requireHold ? [b.eventId, b.seatIds, b.sessionId, b.now] : [b.eventId, b.seatIds],
           );
           // Nothing is written unless every seat passed: the transaction rolls back on the way out.

@@ -25,6 +25,8 @@ async function lockLiveSession(tx: Queryable, sessionId: string, now: Date): Pro
   return rows.length > 0;
 }
 
+// `locked_by` is set exactly when a seat is locked (a CHECK constraint), so queries select holds by
+// `locked_by` alone: that is what the partial index seats_locked_by serves, however many holds there are.
 const RELEASE = `UPDATE seats s SET status = 'available', locked_by = NULL, lock_until = NULL`;
 
 /** Holds kept in the seats table itself (`locked_by`, `lock_until`), changed under row locks. */
@@ -40,7 +42,7 @@ export function holdRepository(db: Db): HoldStore {
         // so that two requests crossing the same seats queue up instead of deadlocking.
         const { rows } = await tx.query<SeatRow>(
           `SELECT id, status, locked_by, lock_until FROM seats
-            WHERE event_id = $1 AND (id = ANY($2::uuid[]) OR (locked_by = $3 AND status = 'locked'))
+            WHERE event_id = $1 AND (id = ANY($2::uuid[]) OR locked_by = $3)
             ORDER BY id FOR UPDATE`,
           [eventId, seatIds, sessionId],
         );
@@ -61,7 +63,7 @@ export function holdRepository(db: Db): HoldStore {
         const { rows } = await tx.query<{ id: string; live: boolean }>(
           `WITH target AS (
              SELECT id, lock_until > $4 AS live FROM seats
-              WHERE locked_by = $1 AND status = 'locked'
+              WHERE locked_by = $1
                 AND ($2::uuid IS NULL OR event_id = $2) AND ($3::uuid[] IS NULL OR id = ANY($3::uuid[]))
               ORDER BY id FOR UPDATE)
            ${RELEASE} FROM target WHERE s.id = target.id
@@ -78,7 +80,7 @@ export function holdRepository(db: Db): HoldStore {
           now,
         ]);
         const { rows } = await tx.query<{ id: string }>(
-          `WITH target AS (SELECT id FROM seats WHERE locked_by = $1 AND status = 'locked' ORDER BY id FOR UPDATE)
+          `WITH target AS (SELECT id FROM seats WHERE locked_by = $1 ORDER BY id FOR UPDATE)
            ${RELEASE} FROM target WHERE s.id = target.id RETURNING s.id`,
           [sessionId],
         );
@@ -87,7 +89,7 @@ export function holdRepository(db: Db): HoldStore {
 
     async heldBy(sessionId, eventId) {
       const { rows } = await db.query<{ id: string }>(
-        `SELECT id FROM seats WHERE locked_by = $1 AND event_id = $2 AND status = 'locked' ORDER BY position`,
+        `SELECT id FROM seats WHERE locked_by = $1 AND event_id = $2 ORDER BY position`,
         [sessionId, eventId],
       );
       return rows.map((r) => r.id);

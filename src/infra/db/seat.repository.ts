@@ -1,4 +1,4 @@
-import type { SeatRecord, SeatRepository } from '../../services/ports.js';
+import type { SeatLayout, SeatRecord, SeatRepository } from '../../services/ports.js';
 import type { Db } from './db.js';
 
 const COLUMNS = `id, name, price, status = 'confirmed' AS confirmed`;
@@ -11,6 +11,20 @@ export function seatRepository(db: Db): SeatRepository {
         [eventId],
       );
       return rows;
+    },
+    async layout(eventId) {
+      const { rows } = await db.query<SeatLayout>(
+        'SELECT id, name, price FROM seats WHERE event_id = $1 ORDER BY position',
+        [eventId],
+      );
+      return rows;
+    },
+    async soldIds(eventId) {
+      const { rows } = await db.query<{ id: string }>(
+        `SELECT id FROM seats WHERE event_id = $1 AND status = 'confirmed'`,
+        [eventId],
+      );
+      return rows.map((r) => r.id);
     },
     async find(eventId, seatIds) {
       const { rows } = await db.query<SeatRecord>(
