@@ -1,0 +1,84 @@
+import { performance } from 'node:perf_hooks';
+import type { JobResult } from '../scenarios/common.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { cpuDelta, machineCpuMs, postgresCpuMs, processCpuMs, type ServiceHandle } from './procs.js';
+import type { CpuShares } from './row.js';
+
+interface Reading {
+  at: number;
+  service: Map<number, number>;
+  postgres: number;
+  machine: { busy: number; total: number };
+}
+
+const read = (svc: ServiceHandle): Reading => ({
+  at: performance.now(),
+  service: processCpuMs(svc.pids()),
+  postgres: postgresCpuMs(),
+  machine: machineCpuMs(),
+});
+
+/**
+ * Runs a load-generator job and reads the CPU time of the service, of PostgreSQL and of the machine
+ * at the start and end of its measured window (which the job marks), next to the generator's own.
+ */
+export async function measureWindow<T extends JobResult>(
+  svc: ServiceHandle,
+  job: (mark: (m: 'start' | 'end') => void) => Promise<T>,
+): Promise<{ result: T; cpu: CpuShares }> {
+  let start: Reading | null = null;
+  let end: Reading | null = null;
+  const result = await job((m) => {
+    if (m === 'start') start = read(svc);
+    else end = read(svc);
+  });
+  const a = start as Reading | null;
+  const b = end as Reading | null;
+  if (!a || !b || b.at <= a.at) {
+    return {
+      result,
+      cpu: { generator: result.generatorCpu.share, service: 0, postgres: 0, machineBusy: 0, other: 0 },
+    };
+  }
+  const wall = b.at - a.at;
+  const total = b.machine.total - a.machine.total;
+  const busy = b.machine.busy - a.machine.busy;
+  const generator = result.generatorCpu.share;
+  const service = cpuDelta(a.service, b.service) / wall;
+  const postgres = (b.postgres - a.postgres) / wall;
+  return {
+    result,
+    cpu: {
+      generator,
+      service,
+      postgres,
+      machineBusy: total > 0 ? busy / total : 0,
+      // The orchestrator's own share is tiny; what is left is someone else's load on the machine.
+      other: Math.max(0, busy / wall - generator - service - postgres),
+    },
+  };
+}
+
+/** The machine's busy share (of all cores) over `ms`. */
+export async function machineBusy(ms: number): Promise<number> {
+  const a = machineCpuMs();
+  await delay(ms);
+  const b = machineCpuMs();
+  return b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
+}
+
+/**
+ * On a shared machine (other people's test suites), waits until it is mostly idle — below `threshold`
+ * busy over a 2 s look — for at most `maxSeconds`. Returns the last busy share seen.
+ */
+export async function waitQuiet(
+  threshold: number,
+  maxSeconds: number,
+): Promise<{ busy: number; waitedS: number }> {
+  const t0 = performance.now();
+  for (;;) {
+    const busy = await machineBusy(2000);
+    const waitedS = (performance.now() - t0) / 1000;
+    if (busy <= threshold || waitedS >= maxSeconds) return { busy, waitedS };
+  }
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import pg from 'pg';
+
+export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export function dbUrl(name: string): string {
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A scratch database for one run (`bench_<random>`); its name is returned for the drop. */
+export async function createScratchDb(suffix = ''): Promise<string> {
+  const name = `bench_${randomBytes(5).toString('hex')}${suffix}`;
+  await withClient(PG_ADMIN_URL, (c) => c.query(`CREATE DATABASE ${name}`));
+  return name;
+}
+
+export async function dropScratchDb(name: string): Promise<void> {
+  if (!/^bench_[0-9a-f]+\w*$/.test(name)) throw new Error(`refusing to drop ${name}`);
+  await withClient(PG_ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+/** The service's own migrations, applied in order (for the pgbench database). */
+export async function applyMigrations(c: pg.Client): Promise<void> {
+  const dir = resolve('src/infra/db/migrations');
+  for (const f of readdirSync(dir)
+    .filter((n) => /^\d+_.+\.sql$/.test(n))
+    .sort()) {
+    await c.query(readFileSync(resolve(dir, f), 'utf8'));
+  }
+}
+
+export async function serverFacts(): Promise<{ version: string; maxConnections: number; inUse: number }> {
+  return withClient(PG_ADMIN_URL, async (c) => {
+    const v = await c.query<{ server_version: string }>('SHOW server_version');
+    const m = await c.query<{ max: number; used: number }>(
+      `SELECT current_setting('max_connections')::int AS max, (SELECT count(*)::int FROM pg_stat_activity) AS used`,
+    );
+    return {
+      version: v.rows[0]?.server_version ?? '?',
+      maxConnections: m.rows[0]?.max ?? 100,
+      inUse: m.rows[0]?.used ?? 0,
+    };
+  });
+}

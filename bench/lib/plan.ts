@@ -1,0 +1,108 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+export type StoreName = 'pglite' | 'postgres' | 'postgres-2x' | 'redis';
+export type ScenarioName = 'map' | 'rush' | 'steady' | 'lock-only';
+
+export interface Plan {
+  quick: boolean;
+  profile: boolean;
+  /** Development only: no pgbench or bare-Fastify runs (no ratios). */
+  skipCeilings: boolean;
+  /** Before each part, wait (up to a minute) for the machine to be mostly idle. */
+  waitQuiet: boolean;
+  runs: number;
+  stores: StoreName[];
+  scenarios: ScenarioName[];
+  rushSeats: number;
+  rushSessions: number;
+  rushConnections: number;
+  rushMaxSeconds: number;
+  mapSeats: number;
+  mapSeconds: number;
+  steadyEvents: number;
+  steadySeatsPerEvent: number;
+  steadyConnections: number[];
+  steadySeconds: number;
+  steadyWarmupSeconds: number;
+  lockOnlyConnections: number[];
+  lockOnlySessions: number;
+  pgbenchSeconds: number;
+  bareSeconds: number;
+  redisUrl: string;
+}
+
+const USAGE =
+  'usage: npm run bench -- [--quick] [--profile] [--runs N] [--stores pglite,postgres,postgres-2x,redis]\n' +
+  '                        [--scenarios map,rush,steady,lock-only] [--skip-ceilings] [--wait-quiet]';
+
+/** Whether the service has the Redis holds mode: its adapter is there and the wiring reads REDIS_URL. */
+export function redisModeExists(): boolean {
+  if (!existsSync('src/infra/redis') || !existsSync('dist/infra/redis')) return false;
+  try {
+    return /REDIS_URL/.test(readFileSync('dist/wiring.js', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+export function parseArgs(argv: readonly string[]): Plan {
+  const has = (f: string) => argv.includes(f);
+  const value = (f: string) => {
+    const i = argv.indexOf(f);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  for (const a of argv) {
+    const known = [
+      '--quick',
+      '--profile',
+      '--runs',
+      '--stores',
+      '--scenarios',
+      '--skip-ceilings',
+      '--wait-quiet',
+      '--help',
+    ];
+    if (a.startsWith('--') && !known.includes(a)) {
+      throw new Error(`unknown option ${a}\n${USAGE}`);
+    }
+  }
+  if (has('--help')) throw new Error(USAGE);
+  const quick = has('--quick');
+  const runs = Number(value('--runs') ?? 1);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 10) throw new Error(`--runs takes 1 to 10\n${USAGE}`);
+  const all: StoreName[] = ['pglite', 'postgres', 'postgres-2x', 'redis'];
+  const stores = (value('--stores')?.split(',') ?? all) as StoreName[];
+  for (const s of stores) if (!all.includes(s)) throw new Error(`unknown store ${s}\n${USAGE}`);
+  const allScenarios: ScenarioName[] = ['map', 'rush', 'steady', 'lock-only'];
+  const scenarios = (value('--scenarios')?.split(',') ?? allScenarios) as ScenarioName[];
+  for (const s of scenarios)
+    if (!allScenarios.includes(s)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
+  return {
+    quick,
+    profile: has('--profile'),
+    skipCeilings: has('--skip-ceilings'),
+    waitQuiet: has('--wait-quiet'),
+    runs,
+    stores,
+    scenarios,
+    // --quick sells a 1,000-seat event instead of 10,000 (the seat-map scenario keeps 10,000 seats).
+    rushSeats: quick ? 1000 : 10_000,
+    // --quick also races 250 sessions instead of 1,000: the first map loads alone take most of a rush.
+    rushSessions: quick ? 250 : 1000,
+    rushConnections: 64,
+    rushMaxSeconds: quick ? 15 : 180,
+    mapSeats: 10_000,
+    mapSeconds: quick ? 1.5 : 8,
+    steadyEvents: 100,
+    steadySeatsPerEvent: quick ? 150 : 2500,
+    steadyConnections: [16, 64, 256],
+    steadySeconds: quick ? 1.5 : 10,
+    steadyWarmupSeconds: quick ? 0.5 : 2,
+    lockOnlyConnections: quick ? [64] : [16, 64, 256],
+    lockOnlySessions: quick ? 1500 : 8000,
+    // As long as a lock-only level with its warm-up: holds pile up in both alike (see the README).
+    pgbenchSeconds: quick ? 2 : 12,
+    bareSeconds: quick ? 1.5 : 8,
+    redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  };
+}

@@ -1,0 +1,50 @@
+import type { LatencySummary } from './stats.js';
+
+export type Scenario = 'rush' | 'steady' | 'lock-only' | 'lock-paced' | 'seat-map' | 'seat-map-during-rush';
+
+export interface CpuShares {
+  /** Each a share of one core over the measured window (2.0 = both cores of this machine). */
+  generator: number;
+  service: number;
+  postgres: number;
+  /** The whole machine busy, as a share of all its cores. */
+  machineBusy: number;
+  /** Busy time not ours (other processes on the machine), as a share of one core. */
+  other: number;
+}
+
+/** One line of latest.json: a scenario on one store. The first ten fields are the issue's. */
+export interface Row {
+  scenario: Scenario;
+  store: string;
+  instances: number;
+  connections: number;
+  /** Lock requests answered per second: for the rush every attempt (each runs the lock SQL), else successes. */
+  lockPerSec: number | null;
+  /** Lock latency (seat-map rows: GET /api/seats latency). */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** pgbench tps for the lock SQL at the same concurrency (seat-map rows: null). */
+  ceilingPerSec: number | null;
+  ratio: number | null;
+  violations: number;
+
+  p95Ms: number | null;
+  successfulLocksPerSec?: number;
+  conflictRate?: number;
+  soldOutSeconds?: number | null;
+  seats?: number;
+  sessions?: number;
+  readsPerSec?: number;
+  requestsPerSec: number;
+  /** The bare Fastify route's requests/s at the same connections, and this row's requests/s over it. */
+  httpCeilingPerSec: number | null;
+  httpRatio: number | null;
+  pgbenchClients?: number;
+  /** CPU per request (ms): the service's processes and PostgreSQL's; next to pgbench's PostgreSQL CPU per lock. */
+  cpuMsPerRequest: { service: number | null; postgres: number | null; pgbenchPostgres: number | null };
+  endpoints: Record<string, LatencySummary>;
+  cpu: CpuShares;
+  errors: number;
+  notes: string[];
+}

@@ -1,0 +1,206 @@
+import type { Ceilings } from '../run.js';
+import type { RateResult } from '../scenarios/reads.js';
+import type { LockOnlyResult } from '../scenarios/lock-only.js';
+import type { RushResult } from '../scenarios/rush.js';
+import type { SteadyResult } from '../scenarios/steady.js';
+import type { InvariantReport } from './invariants.js';
+import type { Plan } from './plan.js';
+import type { ProfileSummary } from './profile.js';
+import type { CpuShares, Row } from './row.js';
+import type { LatencySummary } from './stats.js';
+
+interface Measured<T> {
+  result: T;
+  cpu: CpuShares;
+}
+
+/** What one store's run produced, before it is turned into rows. */
+export interface StoreFigures {
+  store: string;
+  instances: number;
+  map?: Measured<RateResult>;
+  rush?: Measured<RushResult>;
+  steady: (Measured<SteadyResult> & { connections: number })[];
+  lockOnly: (Measured<LockOnlyResult> & { connections: number; paced: boolean })[];
+  invariants?: InvariantReport;
+  profile?: ProfileSummary;
+  notes: string[];
+}
+
+const r2 = (v: number) => Math.round(v * 100) / 100;
+const ratio = (a: number | null, b: number | null | undefined) => (a !== null && b ? r2(a / b) : null);
+const requests = (e: Record<string, LatencySummary>, skip: string[] = []) =>
+  Object.entries(e)
+    .filter(([k]) => !skip.includes(k))
+    .reduce((n, [, s]) => n + s.count, 0);
+const errorsOf = (r: { networkErrors: number; unexpected: string[] }) =>
+  r.networkErrors + r.unexpected.length;
+
+const perRequest = (cpu: CpuShares, rps: number, pgbench?: { pgCpuMsPerTxn: number | null }) => ({
+  service: rps > 0 ? r2((cpu.service * 1000) / rps) : null,
+  postgres: rps > 0 ? r2((cpu.postgres * 1000) / rps) : null,
+  pgbenchPostgres: pgbench?.pgCpuMsPerTxn ? r2(pgbench.pgCpuMsPerTxn) : null,
+});
+
+export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
+  const rows: Row[] = [];
+  const violations = f.invariants ? f.invariants.violations : 1;
+  const notes = [
+    ...f.notes,
+    ...(f.invariants?.failures ?? []),
+    ...(f.invariants ? [] : ['invariants not checked']),
+  ];
+  const base = { store: f.store, instances: f.instances, violations, notes };
+
+  if (f.map) {
+    const s = f.map.result.endpoints.seats;
+    rows.push({
+      ...base,
+      scenario: 'seat-map',
+      connections: 1,
+      lockPerSec: null,
+      p50Ms: s?.p50Ms ?? null,
+      p95Ms: s?.p95Ms ?? null,
+      p99Ms: s?.p99Ms ?? null,
+      ceilingPerSec: null,
+      ratio: null,
+      seats: plan.mapSeats,
+      readsPerSec: r2(f.map.result.perSec),
+      requestsPerSec: r2(f.map.result.perSec),
+      httpCeilingPerSec: null,
+      httpRatio: null,
+      endpoints: f.map.result.endpoints,
+      cpu: f.map.cpu,
+      cpuMsPerRequest: perRequest(f.map.cpu, f.map.result.perSec),
+      errors: errorsOf(f.map.result),
+      notes: [...notes, ...f.map.result.unexpected],
+    });
+  }
+
+  if (f.rush) {
+    const r = f.rush.result;
+    const lock = r.endpoints.lock;
+    const attempts = r.lockAttempts / r.durationS;
+    const pgb = c.pgbench.get(`rush@${plan.rushConnections}`);
+    const bare = c.bare.get(plan.rushConnections);
+    const rps = requests(r.endpoints) / r.durationS;
+    rows.push({
+      ...base,
+      scenario: 'rush',
+      connections: plan.rushConnections,
+      lockPerSec: r2(attempts),
+      p50Ms: lock?.p50Ms ?? null,
+      p95Ms: lock?.p95Ms ?? null,
+      p99Ms: lock?.p99Ms ?? null,
+      ceilingPerSec: pgb ? r2(pgb.tps) : null,
+      ratio: ratio(attempts, pgb?.tps),
+      pgbenchClients: pgb?.clients,
+      successfulLocksPerSec: r2(r.locksOk / r.durationS),
+      conflictRate: r2(r.conflicts / Math.max(1, r.lockAttempts)),
+      soldOutSeconds: r.soldOutSeconds === null ? null : r2(r.soldOutSeconds),
+      seats: plan.rushSeats,
+      sessions: plan.rushSessions,
+      requestsPerSec: r2(rps),
+      httpCeilingPerSec: bare ? r2(bare.perSec) : null,
+      httpRatio: ratio(rps, bare?.perSec),
+      endpoints: r.endpoints,
+      cpu: f.rush.cpu,
+      cpuMsPerRequest: perRequest(f.rush.cpu, rps, pgb),
+      errors: errorsOf(r),
+      notes: [
+        ...notes,
+        ...(r.soldOut
+          ? []
+          : [`not sold out within ${plan.rushMaxSeconds} s (${r.soldSeats}/${plan.rushSeats})`]),
+        ...r.unexpected,
+      ],
+    });
+    if (r.reader) {
+      rows.push({
+        ...base,
+        scenario: 'seat-map-during-rush',
+        connections: 1,
+        lockPerSec: null,
+        p50Ms: r.reader.p50Ms,
+        p95Ms: r.reader.p95Ms,
+        p99Ms: r.reader.p99Ms,
+        ceilingPerSec: null,
+        ratio: null,
+        seats: plan.mapSeats,
+        readsPerSec: r2(r.reader.count / r.durationS),
+        requestsPerSec: r2(r.reader.count / r.durationS),
+        httpCeilingPerSec: null,
+        httpRatio: null,
+        endpoints: { 'seats-reader': r.reader },
+        cpu: f.rush.cpu,
+        cpuMsPerRequest: { service: null, postgres: null, pgbenchPostgres: null },
+        errors: 0,
+      });
+    }
+  }
+
+  for (const s of f.steady) {
+    const r = s.result;
+    const lock = r.endpoints.lock;
+    const perSec = r.locksOk / r.durationS;
+    const pgb = c.pgbench.get(`steady@${s.connections}`);
+    const bare = c.bare.get(s.connections);
+    const rps = requests(r.endpoints) / r.durationS;
+    rows.push({
+      ...base,
+      scenario: 'steady',
+      connections: s.connections,
+      lockPerSec: r2(perSec),
+      p50Ms: lock?.p50Ms ?? null,
+      p95Ms: lock?.p95Ms ?? null,
+      p99Ms: lock?.p99Ms ?? null,
+      ceilingPerSec: pgb ? r2(pgb.tps) : null,
+      ratio: ratio(perSec, pgb?.tps),
+      pgbenchClients: pgb?.clients,
+      successfulLocksPerSec: r2(perSec),
+      conflictRate: r2(r.conflicts / Math.max(1, r.conflicts + r.locksOk)),
+      requestsPerSec: r2(rps),
+      httpCeilingPerSec: bare ? r2(bare.perSec) : null,
+      httpRatio: ratio(rps, bare?.perSec),
+      endpoints: r.endpoints,
+      cpu: s.cpu,
+      cpuMsPerRequest: perRequest(s.cpu, rps, pgb),
+      errors: errorsOf(r),
+      notes: [...notes, ...(r.ranOutOfSeats ? ['ran out of seats before the end'] : []), ...r.unexpected],
+    });
+  }
+  for (const s of f.lockOnly) {
+    const r = s.result;
+    const lock = r.endpoints.lock;
+    const perSec = (r.locksOk + r.conflicts) / r.durationS;
+    const pgb = c.pgbench.get(`steady@${s.connections}`);
+    const bare = c.bare.get(s.connections);
+    rows.push({
+      ...base,
+      scenario: s.paced ? 'lock-paced' : 'lock-only',
+      connections: s.connections,
+      lockPerSec: r2(perSec),
+      p50Ms: lock?.p50Ms ?? null,
+      p95Ms: lock?.p95Ms ?? null,
+      p99Ms: lock?.p99Ms ?? null,
+      ceilingPerSec: pgb && !s.paced ? r2(pgb.tps) : null,
+      ratio: s.paced ? null : ratio(perSec, pgb?.tps),
+      pgbenchClients: s.paced ? undefined : pgb?.clients,
+      successfulLocksPerSec: r2(r.locksOk / r.durationS),
+      conflictRate: r2(r.conflicts / Math.max(1, r.conflicts + r.locksOk)),
+      requestsPerSec: r2(perSec),
+      httpCeilingPerSec: bare ? r2(bare.perSec) : null,
+      httpRatio: s.paced ? null : ratio(perSec, bare?.perSec),
+      endpoints: r.endpoints,
+      cpu: s.cpu,
+      cpuMsPerRequest: perRequest(s.cpu, perSec, s.paced ? undefined : pgb),
+      errors: errorsOf(r),
+      notes: [
+        ...notes,
+        ...(r.ranOut ? ['ran out of sessions or seats before the end'] : []),
+        ...r.unexpected,
+      ],
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,327 @@
+/**
+ * `npm run bench [-- --quick] [--profile] [--runs N] [--stores …]`: the on-sale benchmark. Starts the
+ * production build on loopback for each store, drives it from a separate load-generator process, checks
+ * the sale's invariants in the database afterwards, and measures the ceilings (pgbench on the lock SQL,
+ * a bare Fastify route) in the same run. See bench/README.md.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BareParams } from './scenarios/reads.js';
+import type { RateResult } from './scenarios/reads.js';
+import type { LockOnlyResult } from './scenarios/lock-only.js';
+import type { RushResult } from './scenarios/rush.js';
+import type { SteadyResult } from './scenarios/steady.js';
+import { measureWindow, waitQuiet } from './lib/cpu.js';
+import { machineFacts } from './lib/machine.js';
+import { dropScratchDb } from './lib/pg.js';
+import { findPgbench, preparePgbenchDb, runPgbench, type PgbenchResult } from './lib/pgbench.js';
+import { parseArgs, redisModeExists, type Plan, type ScenarioName, type StoreName } from './lib/plan.js';
+import { runJob, startBare, startService, type ServiceHandle } from './lib/procs.js';
+import { summarizeProfiles } from './lib/profile.js';
+import { medianRows, printTable, writeReports } from './lib/report.js';
+import type { Row } from './lib/row.js';
+import { buildRows, type StoreFigures } from './lib/rows.js';
+import { createBenchEvents } from './lib/setup.js';
+import { openStore } from './lib/stores.js';
+
+const started = Date.now();
+const log = (msg: string) =>
+  process.stderr.write(`${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s ${msg}\n`);
+const RESULTS = resolve('bench/results');
+
+export interface Ceilings {
+  pgbench: Map<string, PgbenchResult>;
+  bare: Map<number, RateResult>;
+  notes: string[];
+}
+
+export const ceilingKey = (kind: 'rush' | 'steady', connections: number) => `${kind}@${connections}`;
+
+async function measureCeilings(plan: Plan, tmp: string): Promise<Ceilings> {
+  const out: Ceilings = { pgbench: new Map(), bare: new Map(), notes: [] };
+  if (plan.skipCeilings) {
+    out.notes.push('--skip-ceilings: no pgbench or bare Fastify runs, so no ratios');
+    return out;
+  }
+  const levels = [...new Set([plan.rushConnections, ...plan.steadyConnections])];
+
+  const bare = await startBare(join(tmp, 'bare.log'));
+  try {
+    for (const connections of levels) {
+      const params: BareParams = {
+        origin: bare.origin,
+        connections,
+        seconds: plan.bareSeconds,
+        warmupSeconds: plan.quick ? 0.5 : 1,
+      };
+      const r = await runJob<RateResult>({ kind: 'bare', params });
+      out.bare.set(connections, r);
+      log(
+        `  bare Fastify @${connections}: ${r.perSec.toFixed(0)} req/s (generator CPU ${pct(r.generatorCpu.share)})`,
+      );
+    }
+  } finally {
+    await bare.stop();
+  }
+
+  const bin = findPgbench();
+  if (!bin) {
+    out.notes.push('pgbench not found (apt-get install postgresql-client-15): no database ceiling');
+    log(`  ${out.notes.at(-1)}`);
+    return out;
+  }
+  const shape = {
+    rushSeats: plan.rushSeats,
+    steadyEvents: plan.steadyEvents,
+    steadySeatsPerEvent: plan.steadySeatsPerEvent,
+  };
+  const db = await preparePgbenchDb(shape);
+  try {
+    const jobs: ['rush' | 'steady', number][] = [
+      ['rush', plan.rushConnections],
+      ...plan.steadyConnections.map((c): ['steady', number] => ['steady', c]),
+    ];
+    for (const [kind, clients] of jobs) {
+      const r = await runPgbench({
+        bin,
+        db,
+        scriptDir: tmp,
+        kind,
+        shape,
+        clients,
+        seconds: plan.pgbenchSeconds,
+      });
+      out.pgbench.set(ceilingKey(kind, clients), r);
+      const capped = r.cappedFrom
+        ? ` (capped from ${r.cappedFrom} by max_connections and other clients)`
+        : '';
+      log(
+        `  pgbench ${kind} lock SQL @${r.clients}${capped}: ${r.tps.toFixed(0)} tps, avg ${r.latencyAvgMs} ms`,
+      );
+    }
+  } finally {
+    await dropScratchDb(db);
+  }
+  return out;
+}
+
+async function runStore(plan: Plan, store: StoreName, tmp: string, runTag: string) {
+  const db = await openStore(store, tmp, plan.redisUrl);
+  const admin = randomBytes(24).toString('base64url');
+  const profileDir = plan.profile ? join(RESULTS, 'profiles', `${runTag}-${store}`) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  let svc: ServiceHandle | null = null;
+  const fig: StoreFigures = { store, instances: db.instances, steady: [], lockOnly: [], notes: [] };
+  const acknowledged: string[] = [];
+  try {
+    svc = await startService({
+      env: { ...db.env, ADMIN_TOKEN: admin },
+      instances: db.instances,
+      logFile: join(tmp, `service-${store}.log`),
+      profileDir,
+    });
+    const origin = svc.origin;
+    const events = await createBenchEvents(origin, admin, plan);
+
+    const want = (s: ScenarioName) => plan.scenarios.includes(s);
+    if (want('map'))
+      fig.map = await measureWindow(svc, (mark) =>
+        runJob<RateResult>(
+          { kind: 'map', params: { origin, eventId: events.map, connections: 1, seconds: plan.mapSeconds } },
+          mark,
+        ),
+      );
+    if (fig.map)
+      log(
+        `  [${store}] seat map of ${plan.mapSeats} seats alone: p50 ${fig.map.result.endpoints.seats?.p50Ms} ms`,
+      );
+
+    if (want('rush'))
+      fig.rush = await measureWindow(svc, (mark) =>
+        runJob<RushResult>(
+          {
+            kind: 'rush',
+            params: {
+              origin,
+              eventId: events.rush,
+              totalSeats: plan.rushSeats,
+              sessions: plan.rushSessions,
+              connections: plan.rushConnections,
+              maxSeconds: plan.rushMaxSeconds,
+              confirmShare: 0.7,
+              readerEventId: events.map,
+            },
+          },
+          mark,
+        ),
+      );
+    if (fig.rush) {
+      const r = fig.rush.result;
+      acknowledged.push(...r.confirmedSeatIds);
+      log(
+        `  [${store}] rush: ${r.soldSeats}/${plan.rushSeats} seats sold in ${r.durationS.toFixed(1)} s, ` +
+          `${(r.lockAttempts / r.durationS).toFixed(0)} lock attempts/s, conflicts ${pct(r.conflicts / Math.max(1, r.lockAttempts))}`,
+      );
+    }
+
+    for (const connections of want('steady') ? plan.steadyConnections : []) {
+      const s = await measureWindow(svc, (mark) =>
+        runJob<SteadyResult>(
+          {
+            kind: 'steady',
+            params: {
+              origin,
+              eventIds: events.steady,
+              connections,
+              seconds: plan.steadySeconds,
+              warmupSeconds: plan.steadyWarmupSeconds,
+            },
+          },
+          mark,
+        ),
+      );
+      fig.steady.push({ connections, ...s });
+      acknowledged.push(...s.result.confirmedSeatIds);
+      log(
+        `  [${store}] steady @${connections}: ${(s.result.locksOk / s.result.durationS).toFixed(0)} locks/s, ` +
+          `lock p99 ${s.result.endpoints.lock?.p99Ms} ms`,
+      );
+    }
+
+    // Last: its holds stay until their TTL, and would take seats from the scenarios above.
+    for (const connections of want('lock-only') ? plan.lockOnlyConnections : []) {
+      const s = await measureWindow(svc, (mark) =>
+        runJob<LockOnlyResult>(
+          {
+            kind: 'lock-only',
+            params: {
+              origin,
+              eventIds: events.steady,
+              connections,
+              seconds: plan.steadySeconds,
+              warmupSeconds: plan.steadyWarmupSeconds,
+              sessions: plan.lockOnlySessions,
+            },
+          },
+          mark,
+        ),
+      );
+      fig.lockOnly.push({ connections, paced: false, ...s });
+      log(
+        `  [${store}] lock-only @${connections}: ${((s.result.locksOk + s.result.conflicts) / s.result.durationS).toFixed(0)} locks/s, ` +
+          `lock p99 ${s.result.endpoints.lock?.p99Ms} ms`,
+      );
+    }
+
+    // The same at 64 connections, paced to half the rate just reached: latency without the queue.
+    const closed = fig.lockOnly.find((x) => x.connections === 64);
+    if (closed) {
+      const rate = (0.5 * (closed.result.locksOk + closed.result.conflicts)) / closed.result.durationS;
+      const s = await measureWindow(svc, (mark) =>
+        runJob<LockOnlyResult>(
+          {
+            kind: 'lock-only',
+            params: {
+              origin,
+              eventIds: events.steady,
+              connections: 64,
+              seconds: plan.steadySeconds,
+              warmupSeconds: plan.steadyWarmupSeconds,
+              sessions: Math.ceil((rate * (plan.steadySeconds + plan.steadyWarmupSeconds + 1)) / 2),
+              ratePerSec: rate,
+            },
+          },
+          mark,
+        ),
+      );
+      fig.lockOnly.push({ connections: 64, paced: true, ...s });
+      log(
+        `  [${store}] lock-paced @64 (${rate.toFixed(0)}/s): lock p50 ${s.result.endpoints.lock?.p50Ms} ms, p99 ${s.result.endpoints.lock?.p99Ms} ms`,
+      );
+    }
+  } finally {
+    const code = await svc?.stop();
+    if (code !== undefined && code !== 0 && code !== null) fig.notes.push(`the service exited with ${code}`);
+  }
+  try {
+    fig.invariants = await db.check(acknowledged);
+    const inv = fig.invariants;
+    log(
+      `  [${store}] invariants: ${inv.violations === 0 ? 'OK' : `${inv.violations} VIOLATED: ${inv.failures.join('; ')}`}` +
+        ` (${inv.soldSeats} seats sold, ${inv.paidOrders} paid orders)`,
+    );
+  } finally {
+    await db.drop();
+  }
+  if (profileDir) fig.profile = summarizeProfiles(profileDir);
+  return fig;
+}
+
+async function quiet(plan: Plan) {
+  if (!plan.waitQuiet) return;
+  const q = await waitQuiet(0.25, 60);
+  log(`  machine ${pct(q.busy)} busy after waiting ${q.waitedS.toFixed(0)} s for it to be quiet`);
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+
+async function oneRun(plan: Plan, runNo: number) {
+  const runTag = `${new Date().toISOString().replace(/[:.]/g, '-')}-r${runNo}`;
+  const tmp = mkdtempSync(join(tmpdir(), 'seat-bench-'));
+  try {
+    await quiet(plan);
+    log(`run ${runNo}/${plan.runs}: ceilings`);
+    const ceilings = await measureCeilings(plan, tmp);
+    const rows: Row[] = [];
+    const profiles: Record<string, unknown> = {};
+    const notes = [...ceilings.notes];
+    for (const store of plan.stores) {
+      if (store === 'redis' && !redisModeExists()) {
+        notes.push(
+          'redis: skipped — the service has no Redis holds mode yet (no src/infra/redis wired to REDIS_URL)',
+        );
+        log(`  ${notes.at(-1)}`);
+        continue;
+      }
+      await quiet(plan);
+      log(`run ${runNo}/${plan.runs}: ${store}`);
+      const fig = await runStore(plan, store, tmp, runTag);
+      rows.push(...buildRows(plan, fig, ceilings));
+      if (fig.profile) profiles[store] = fig.profile;
+    }
+    return { rows, notes, profiles };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const plan = parseArgs(process.argv.slice(2));
+  if (!existsSync('dist/main.js')) throw new Error('dist/main.js is missing: run `npm run build` first');
+  const machine = await machineFacts();
+  log(
+    `seat reservation bench${plan.quick ? ' (--quick)' : ''} on ${machine.cpu} × ${machine.cores}, node ${machine.node}, PostgreSQL ${machine.postgres}`,
+  );
+  const runs = [];
+  for (let i = 1; i <= plan.runs; i++) runs.push(await oneRun(plan, i));
+  const rows = plan.runs > 1 ? medianRows(runs.map((r) => r.rows)) : (runs[0]?.rows ?? []);
+  const notes = [...new Set(runs.flatMap((r) => r.notes))];
+  const files = writeReports(RESULTS, { machine, plan, rows, notes, runs });
+  printTable(machine, plan, rows, notes);
+  for (const [store, profile] of Object.entries(runs.at(-1)?.profiles ?? {})) {
+    log(`\nprofile (${store}): top self time\n${String((profile as { text: string }).text)}`);
+  }
+  log(`\nwrote ${files.join(', ')}`);
+  const violations = rows.reduce((n, r) => n + r.violations, 0);
+  if (violations > 0) {
+    log(`FAILED: ${violations} invariant violation(s)`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((e: unknown) => {
+  log(e instanceof Error ? (e.stack ?? e.message) : String(e));
+  process.exitCode = 1;
+});
