@@ -73,6 +73,23 @@ describe.each(stores.map((s) => [s.name, s] as const))(
       expect(relock.body.seatIDs).toEqual([seatIDs[2]]);
     });
 
+    it('a new lock lets go of the session\'s lapsed holds, so "confirm all" buys only live ones', async () => {
+      const { eventID, seatIDs } = await t.api.event();
+      const a = await t.api.session();
+      const customerID = await t.api.customer();
+      await t.api.post('/api/lock', { eventID, seatIDs: [seatIDs[0]] }, { session: a });
+      clock.advance(61_000);
+      await t.api.post('/api/lock', { eventID, seatIDs: [seatIDs[1]] }, { session: a });
+      const res = await t.api.post(
+        '/api/confirm',
+        { eventID, customerID, payment: { token: 'tok_ok' } },
+        { session: a },
+      );
+      expect(res.status).toBe(201);
+      expect(res.body.reservation.seatIDs).toEqual([seatIDs[1]]);
+      expect((await statuses(eventID)).slice(0, 2)).toEqual(['available', 'confirmed']);
+    });
+
     it('each request moves the session expiry; an idle session dies and its locks with it', async () => {
       const { eventID, seatIDs } = await t.api.event();
       const a = await t.api.session();

@@ -62,10 +62,7 @@ describe.each(stores.map((s) => [s.name, s] as const))('model-based fuzzing on %
     });
     clock = t.clock as ManualClock;
   });
-  afterAll(async () => {
-    console.log(`model fuzzing on ${store.name}: ${RUNS} sequences, ${requests} requests, no divergence`);
-    await t.close();
-  });
+  afterAll(() => t.close());
 
   async function play(actions: Action[]) {
     const { eventID, seatIDs } = await t.api.event({ rows: 1, seatsPerRow: SEATS, price: 100 });
@@ -162,5 +159,6 @@ describe.each(stores.map((s) => [s.name, s] as const))('model-based fuzzing on %
       fc.asyncProperty(fc.array(action, { minLength: 5, maxLength: 40 }), (actions) => play(actions)),
       { numRuns: RUNS, interruptAfterTimeLimit: 20 * 60_000 },
     );
+    console.log(`model fuzzing on ${store.name}: ${RUNS} sequences, ${requests} requests, no divergence`);
   });
 });

@@ -29,9 +29,19 @@ export class Model {
   now = 0;
   seats: ModelSeat[];
   sessions: ModelSession[] = [];
+  /**
+   * Whose expired hold the cleanup job swept from each seat. Holds kept in Redis stay on record until
+   * their key expires in wall time, so a confirm may still call such a seat LOCK_EXPIRED there.
+   */
+  lapsed: (number | null)[];
 
   constructor(seatCount: number) {
     this.seats = Array.from({ length: seatCount }, () => ({ confirmed: false, holder: null, until: 0 }));
+    this.lapsed = this.seats.map(() => null);
+  }
+
+  private isLapsed(i: number, s: number): boolean {
+    return this.lapsed[i] === s && this.seats[i]!.holder === null && !this.seats[i]!.confirmed;
   }
 
   private live(s: number): boolean {
@@ -69,6 +79,9 @@ export class Model {
     if (blocked.length > 0) return { status: 409, code: 'SEATS_UNAVAILABLE', seats: blocked };
     const after = this.seats.map((_, i) => i).filter((i) => wanted.includes(i) || this.heldLive(i, s));
     if (after.length > MAX_SEATS) return { status: 422 };
+    // The session's lapsed holds in the event are let go: one deadline for all it holds.
+    this.seats.forEach((seat, i) => seat.holder === s && !after.includes(i) && this.free(i));
+    this.lapsed = this.lapsed.map((owner, i) => (owner === s || after.includes(i) ? null : owner));
     for (const i of after) this.seats[i] = { confirmed: false, holder: s, until: this.now + LOCK_TTL };
     return { status: 200, seats: after };
   }
@@ -87,15 +100,21 @@ export class Model {
     if (!this.touch(s)) return { status: 401 };
     const targets =
       listed ??
-      this.seats.map((_, i) => i).filter((i) => this.seats[i]!.holder === s && !this.seats[i]!.confirmed);
+      this.seats
+        .map((_, i) => i)
+        .filter((i) => (this.seats[i]!.holder === s && !this.seats[i]!.confirmed) || this.isLapsed(i, s));
     if (targets.length === 0) return { status: 409, code: 'NOT_LOCKED' };
-    if (targets.some((i) => this.seats[i]!.confirmed || this.seats[i]!.holder !== s))
-      return { status: 409, code: 'NOT_LOCKED' };
+    const notMine = (i: number) =>
+      this.seats[i]!.confirmed || (this.seats[i]!.holder !== s && !this.isLapsed(i, s));
+    if (targets.some(notMine)) return { status: 409, code: 'NOT_LOCKED' };
     // An expired hold still on record is LOCK_EXPIRED; once swept it is NOT_LOCKED. Either is right.
-    if (targets.some((i) => this.seats[i]!.until <= this.now))
+    if (targets.some((i) => this.isLapsed(i, s) || this.seats[i]!.until <= this.now))
       return { status: 409, code: 'NOT_LOCKED_OR_EXPIRED' };
     if (declined) return { status: 402 };
-    for (const i of targets) this.seats[i] = { confirmed: true, holder: null, until: 0 };
+    for (const i of targets) {
+      this.seats[i] = { confirmed: true, holder: null, until: 0 };
+      this.lapsed[i] = null;
+    }
     return { status: 201 };
   }
 
@@ -108,7 +127,9 @@ export class Model {
 
   cleanup(): void {
     this.seats.forEach((seat, i) => {
-      if (seat.holder !== null && (seat.until <= this.now || !this.live(seat.holder))) this.free(i);
+      if (seat.holder === null || (seat.until > this.now && this.live(seat.holder))) return;
+      if (seat.until <= this.now) this.lapsed[i] = seat.holder;
+      this.free(i);
     });
   }
 

@@ -51,9 +51,14 @@ export function holdRepository(db: Db): HoldStore {
         if (unknown.length > 0) return { kind: 'unknown', seatIDs: unknown };
         const decision = decideLock(seatIds, rows.map(toState), sessionId, now, maxSeats);
         if (decision.kind !== 'ok') return decision;
+        // One deadline for every seat the session now holds; its lapsed holds in the event are let go,
+        // so that "all the session holds" never mixes live and lapsed seats.
         await tx.query(
-          `UPDATE seats SET status = 'locked', locked_by = $2, lock_until = $3 WHERE id = ANY($1::uuid[])`,
-          [decision.heldAfter, sessionId, until],
+          `UPDATE seats SET status = CASE WHEN id = ANY($1::uuid[]) THEN 'locked' ELSE 'available' END,
+                            locked_by = CASE WHEN id = ANY($1::uuid[]) THEN $2::uuid END,
+                            lock_until = CASE WHEN id = ANY($1::uuid[]) THEN $3::timestamptz END
+            WHERE event_id = $4 AND (id = ANY($1::uuid[]) OR locked_by = $2)`,
+          [decision.heldAfter, sessionId, until, eventId],
         );
         return decision;
       }),
