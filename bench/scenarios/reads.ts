@@ -33,19 +33,7 @@ export async function mapReads(p: MapParams, mark: Mark): Promise<RateResult> {
     }
   };
   await Promise.all(Array.from({ length: p.connections }, lane));
-  const durationS = (performance.now() - t0) / 1000;
-  const generatorCpu = cpu();
-  mark('end');
-  await api.close();
-  return {
-    requests,
-    perSec: requests / durationS,
-    durationS,
-    endpoints: api.summaries(),
-    generatorCpu,
-    networkErrors: api.networkErrors,
-    unexpected: unexpected.samples,
-  };
+  return finish(api, requests, t0, cpu, mark, unexpected);
 }
 
 export interface BareParams {
@@ -82,6 +70,18 @@ export async function bareHttp(p: BareParams, mark: Mark): Promise<RateResult> {
   const cpu = cpuWindow();
   const t0 = performance.now();
   const requests = await run(p.seconds);
+  return finish(api, requests, t0, cpu, mark, unexpected);
+}
+
+/** Closes the measured window and the client, and sums it up. */
+async function finish(
+  api: ApiClient,
+  requests: number,
+  t0: number,
+  cpu: ReturnType<typeof cpuWindow>,
+  mark: Mark,
+  unexpected: Unexpected,
+): Promise<RateResult> {
   const durationS = (performance.now() - t0) / 1000;
   const generatorCpu = cpu();
   mark('end');
