@@ -18,6 +18,17 @@ export function publicStatus(seat: SeatState, now: Date): SeatStatus {
   return isLive(seat, now) ? 'locked' : 'available';
 }
 
+/** A seat as everyone sees it now, from whether it is sold and its hold, if any. */
+export function seatAt(
+  confirmed: boolean,
+  hold: { until: Date } | undefined,
+  now: Date,
+): { status: SeatStatus; lockUntil: string | null } {
+  if (confirmed) return { status: 'confirmed', lockUntil: null };
+  if (hold && hold.until > now) return { status: 'locked', lockUntil: hold.until.toISOString() };
+  return { status: 'available', lockUntil: null };
+}
+
 export function blocksSession(seat: SeatState, sessionId: string, now: Date): boolean {
   return seat.status === 'confirmed' || (isLive(seat, now) && seat.lockedBy !== sessionId);
 }

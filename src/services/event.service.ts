@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import { layoutSeats } from '../domain/layout.js';
-import { publicStatus } from '../domain/seat-rules.js';
+import { seatAt } from '../domain/seat-rules.js';
 import type { EventSummary, NewSeat, Order, Reservation, SeatView, Session } from '../domain/types.js';
 import { isCurrency, isUuid } from '../domain/validation.js';
 import { LayoutCache, type EventLayout } from './layout-cache.js';
@@ -97,23 +97,14 @@ export class EventService {
       this.liveHolds(eventId, now),
     ]);
     const seats: SeatView[] = layout.seats.map((r) => {
-      const confirmed = sold.has(r.id);
-      const hold = confirmed ? undefined : holds.get(r.id);
-      const status = publicStatus(
-        {
-          id: r.id,
-          status: confirmed ? 'confirmed' : hold ? 'locked' : 'available',
-          lockedBy: hold?.sessionId ?? null,
-          lockUntil: hold?.until ?? null,
-        },
-        now,
-      );
+      const hold = holds.get(r.id);
+      const { status, lockUntil } = seatAt(sold.has(r.id), hold, now);
       return {
         seatID: r.id,
         name: r.name,
         status,
         price: r.price,
-        lockUntil: status === 'locked' && hold ? hold.until.toISOString() : null,
+        lockUntil,
         lockedByMe: status === 'locked' && session !== null && hold?.sessionId === session.id,
       };
     });

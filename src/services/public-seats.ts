@@ -1,4 +1,4 @@
-import { publicStatus } from '../domain/seat-rules.js';
+import { seatAt } from '../domain/seat-rules.js';
 import type { SeatChange } from '../domain/seat-feed.js';
 import { isUuid } from '../domain/validation.js';
 import type { Clock, EventRepository, HoldStore, SeatRepository } from './ports.js';
@@ -20,22 +20,6 @@ export class PublicSeats {
       seatIds ? this.deps.seats.find(eventId, seatIds) : this.deps.seats.listForEvent(eventId),
       this.deps.holds.live(eventId, now),
     ]);
-    return records.map((r) => {
-      const hold = r.confirmed ? undefined : holds.get(r.id);
-      const status = publicStatus(
-        {
-          id: r.id,
-          status: r.confirmed ? 'confirmed' : hold ? 'locked' : 'available',
-          lockedBy: null,
-          lockUntil: hold?.until ?? null,
-        },
-        now,
-      );
-      return {
-        seatID: r.id,
-        status,
-        lockUntil: status === 'locked' && hold ? hold.until.toISOString() : null,
-      };
-    });
+    return records.map((r) => ({ seatID: r.id, ...seatAt(r.confirmed, holds.get(r.id), now) }));
   }
 }

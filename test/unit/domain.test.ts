@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorMessages } from '../../src/domain/errors.js';
 import { layoutSeats, rowLabel } from '../../src/domain/layout.js';
-import { checkHeld, decideLock, publicStatus, type SeatState } from '../../src/domain/seat-rules.js';
+import { checkHeld, decideLock, publicStatus, seatAt, type SeatState } from '../../src/domain/seat-rules.js';
 import { statusOf } from '../../src/http/errors.js';
 
 const now = new Date('2030-01-01T00:00:00Z');
@@ -44,6 +44,16 @@ describe('seat rules', () => {
       'locked',
     );
     expect(publicStatus(seat('a', { status: 'confirmed' }), now)).toBe('confirmed');
+  });
+
+  it('shows a seat as sold, held until its deadline, or free', () => {
+    expect(seatAt(true, { until: later }, now)).toEqual({ status: 'confirmed', lockUntil: null });
+    expect(seatAt(false, { until: later }, now)).toEqual({
+      status: 'locked',
+      lockUntil: later.toISOString(),
+    });
+    expect(seatAt(false, { until: now }, now)).toEqual({ status: 'available', lockUntil: null });
+    expect(seatAt(false, undefined, now)).toEqual({ status: 'available', lockUntil: null });
   });
 
   it('a lock is refused for confirmed seats and live holds of others, listed in request order', () => {
