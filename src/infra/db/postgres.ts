@@ -1,6 +1,11 @@
 import pg from 'pg';
 import type { Db, Queryable, QueryResult } from './db.js';
+import { DomainError } from '../../domain/errors.js';
 import { isUnavailable, withRetry } from './db.js';
+
+// After a connection failure, calls fail at once for this long instead of each waiting for its own
+// connect timeout: a request that needs several queries answers 503 in one timeout, not several.
+const FAIL_FAST_MS = 500;
 
 export interface PostgresOptions {
   connectionString: string;
@@ -33,38 +38,55 @@ export function createPostgresDb(opts: PostgresOptions): Db {
     return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
   };
 
+  let downUntil = 0;
+  const failFast = async <T>(call: () => Promise<T>): Promise<T> => {
+    if (Date.now() < downUntil)
+      throw new DomainError('SERVICE_UNAVAILABLE', 'The database is unavailable: retry shortly.');
+    try {
+      return await call();
+    } catch (e) {
+      if (lostConnection(e)) downUntil = Date.now() + FAIL_FAST_MS;
+      throw e;
+    }
+  };
+
   return {
     kind: 'postgres',
-    query: <T>(sql: string, params?: unknown[]) => withRetry(() => run<T>(pool, sql, params)),
+    query: <T>(sql: string, params?: unknown[]) => withRetry(() => failFast(() => run<T>(pool, sql, params))),
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
-      withRetry(async () => {
-        const client = await pool.connect();
-        // A checked-out client whose connection dies emits 'error' (the pool only listens to idle ones):
-        // unheard, that would crash the process. The query in flight fails with the same error anyway.
-        const ignore = () => undefined;
-        client.on('error', ignore);
-        let broken = false;
-        try {
-          await client.query('BEGIN');
-          const result = await fn({ query: (sql, params) => run(client, sql, params) });
-          await client.query('COMMIT');
-          return result;
-        } catch (e) {
-          // On a dead or hung connection a ROLLBACK would only wait for another timeout: drop the
-          // connection instead, which rolls the transaction back on the server.
-          broken =
-            isUnavailable(e) ||
-            (await client.query('ROLLBACK').then(
-              () => false,
-              () => true,
-            ));
-          throw e;
-        } finally {
-          client.removeListener('error', ignore);
-          client.release(broken);
-        }
-      }),
+      withRetry(() =>
+        failFast(async () => {
+          const client = await pool.connect();
+          // A checked-out client whose connection dies emits 'error' (the pool only listens to idle ones):
+          // unheard, that would crash the process. The query in flight fails with the same error anyway.
+          const ignore = () => undefined;
+          client.on('error', ignore);
+          let broken = false;
+          try {
+            await client.query('BEGIN');
+            const result = await fn({ query: (sql, params) => run(client, sql, params) });
+            await client.query('COMMIT');
+            return result;
+          } catch (e) {
+            // On a dead or hung connection a ROLLBACK would only wait for another timeout: drop the
+            // connection instead, which rolls the transaction back on the server.
+            broken =
+              isUnavailable(e) ||
+              (await client.query('ROLLBACK').then(
+                () => false,
+                () => true,
+              ));
+            throw e;
+          } finally {
+            client.removeListener('error', ignore);
+            client.release(broken);
+          }
+        }),
+      ),
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }
+
+/** A failure to reach the server (not a slow statement, which says nothing about the others). */
+const lostConnection = (e: unknown) => isUnavailable(e) && (e as { code?: unknown } | null)?.code !== '57014';
