@@ -18,6 +18,8 @@ const Schema = Type.Object({
   SESSION_TTL_SECONDS: Int(1800, 1, 30 * 86_400),
   CLEANUP_INTERVAL_SECONDS: Int(30, 1, 86_400),
   MAX_SEATS_PER_SESSION: Int(10, 1, 100),
+  // The longest one hold may be kept by refreshing it: without a cap a client could keep seats off sale.
+  MAX_HOLD_SECONDS: Int(1800, 1, 7 * 86_400),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   SEED_DEMO: Type.Boolean({ default: true }),
   RATE_LIMIT_PER_MINUTE: Int(600, 0),

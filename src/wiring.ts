@@ -16,24 +16,28 @@ import { orderRepository } from './infra/db/order.repository.js';
 import { createPgliteDb } from './infra/db/pglite.js';
 import { createPostgresDb } from './infra/db/postgres.js';
 import { seatRepository } from './infra/db/seat.repository.js';
-import { sessionLiveness, sessionRepository } from './infra/db/session.repository.js';
+import { sessionDirectory, sessionRepository } from './infra/db/session.repository.js';
 import { TestPaymentGateway } from './infra/payments/test-gateway.js';
 import { withHoldSweep } from './infra/redis/cleanup.js';
 import { closeRedis, connectRedis } from './infra/redis/client.js';
 import { redisHoldStore } from './infra/redis/hold-store.js';
+import { redisSessionCache } from './infra/redis/session-cache.js';
 import { CleanupService, type CleanupDeps } from './services/cleanup.service.js';
 import { ConfirmService } from './services/confirm.service.js';
 import { EventService } from './services/event.service.js';
 import { IdempotencyService } from './services/idempotency.service.js';
+import { LayoutCache } from './services/layout-cache.js';
 import { LockService } from './services/lock.service.js';
 import {
   noTelemetry,
   type Clock,
   type PaymentGateway,
   type SeatChangeBus,
+  type SeatChanges,
   type Telemetry,
 } from './services/ports.js';
 import { PublicSeats } from './services/public-seats.js';
+import { SeatMaps } from './services/seat-maps.js';
 import { SeatFeed, type SeatFeedOptions } from './services/seat-feed.service.js';
 import { seedDemo } from './services/seed.service.js';
 import { SessionService } from './services/session.service.js';
@@ -84,13 +88,25 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
   const payments = o.payments ?? new TestPaymentGateway();
   // With REDIS_URL, holds live in Redis; the database keeps seats, sales and sessions either way.
   const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX) : undefined;
-  const redisHolds = redis
-    ? redisHoldStore({ redis, seats: seatRepository(db), sessions: sessionLiveness(db) })
+  // Redis mode: sessions are also kept in Redis, so that a lock asks Redis alone.
+  const sessionCache = redis
+    ? redisSessionCache({ redis, db: sessionRepository(db), directory: sessionDirectory(db) })
     : undefined;
+  const sessions = sessionCache ?? sessionRepository(db);
+  const redisHolds =
+    redis && sessionCache
+      ? redisHoldStore({
+          redis,
+          seats: seatRepository(db),
+          sessions: sessionCache,
+          directory: sessionDirectory(db),
+          lockTtlMs: config.LOCK_TTL_SECONDS * 1000,
+        })
+      : undefined;
   const holds = redisHolds ?? holdRepository(db);
-  const changes = await openSeatChangeBus(config, db, redis, o.onFeedError);
+  const bus = await openSeatChangeBus(config, db, redis, o.onFeedError);
   const repos = {
-    sessions: sessionRepository(db),
+    sessions,
     customers: customerRepository(db),
     events: eventRepository(db),
     seats: seatRepository(db),
@@ -98,20 +114,37 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     bookings: bookingRepository(db),
     idempotency: idempotencyRepository(db),
   };
-  const events = new EventService({ ...repos, holds, clock });
+  const layouts = new LayoutCache(repos);
+  // Seat maps are cached documents: a change made here drops its event's document at once, before the
+  // notice goes out; changes made elsewhere drop it when their notice arrives.
+  const seatMaps = new SeatMaps({ layouts, seats: repos.seats, holds, clock });
+  bus.subscribe({ onNotice: (n) => seatMaps.invalidate(n.eventId), onGap: () => seatMaps.invalidate() });
+  const changes: SeatChanges = {
+    publish: (notice) => {
+      seatMaps.invalidate(notice.eventId);
+      bus.publish(notice);
+    },
+  };
+  const events = new EventService({ ...repos, holds, clock, layouts });
   if (config.SEED_DEMO) await seedDemo(events, repos.events);
+  const sessionService = new SessionService(
+    { sessions: repos.sessions, holds, clock, changes },
+    config.SESSION_TTL_SECONDS,
+  );
 
   const services: AppServices = {
-    sessions: new SessionService(
-      { sessions: repos.sessions, holds, clock, changes },
-      config.SESSION_TTL_SECONDS,
-    ),
+    sessions: sessionService,
     locks: new LockService(
-      { holds, events: repos.events, seats: repos.seats, clock, changes },
-      { lockTtlSeconds: config.LOCK_TTL_SECONDS, maxSeatsPerSession: config.MAX_SEATS_PER_SESSION },
+      { holds, layouts, sessions: sessionService, clock, changes },
+      {
+        lockTtlSeconds: config.LOCK_TTL_SECONDS,
+        maxSeatsPerSession: config.MAX_SEATS_PER_SESSION,
+        maxHoldSeconds: config.MAX_HOLD_SECONDS,
+      },
     ),
     confirms: new ConfirmService({
       ...repos,
+      layouts,
       holds,
       payments,
       clock,
@@ -120,8 +153,9 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     }),
     idempotency: new IdempotencyService({ idempotency: repos.idempotency, clock }),
     events,
+    seatMaps,
     feed: new SeatFeed(
-      { bus: changes, seats: new PublicSeats({ ...repos, holds, clock }), clock, onError: o.onFeedError },
+      { bus, seats: new PublicSeats({ ...repos, holds, clock, seatMaps }), clock, onError: o.onFeedError },
       o.feed,
     ),
     readiness: async () => ({
@@ -154,7 +188,7 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     close: async () => {
       await cleanup.stop();
       services.feed.close();
-      await changes.close();
+      await bus.close();
       if (redis) await closeRedis(redis);
       await db.close();
     },

@@ -29,36 +29,6 @@ export function seatAt(
   return { status: 'available', lockUntil: null };
 }
 
-export function blocksSession(seat: SeatState, sessionId: string, now: Date): boolean {
-  return seat.status === 'confirmed' || (isLive(seat, now) && seat.lockedBy !== sessionId);
-}
-
-export type LockDecision =
-  | { kind: 'ok'; heldAfter: string[] }
-  | { kind: 'unavailable'; seatIDs: string[] }
-  | { kind: 'too-many'; wouldHold: number };
-
-/**
- * Decide a lock request, all or nothing. `rows` holds the requested seats and every seat
- * the session holds in the event; the result lists every seat the session will hold.
- */
-export function decideLock(
-  requested: readonly string[],
-  rows: readonly SeatState[],
-  sessionId: string,
-  now: Date,
-  maxSeats: number,
-): LockDecision {
-  const wanted = new Set(requested);
-  const unavailable = rows
-    .filter((s) => wanted.has(s.id) && blocksSession(s, sessionId, now))
-    .map((s) => s.id);
-  if (unavailable.length > 0) return { kind: 'unavailable', seatIDs: sortLike(requested, unavailable) };
-  const heldAfter = rows.filter((s) => wanted.has(s.id) || (isLive(s, now) && s.lockedBy === sessionId));
-  if (heldAfter.length > maxSeats) return { kind: 'too-many', wouldHold: heldAfter.length };
-  return { kind: 'ok', heldAfter: heldAfter.map((s) => s.id) };
-}
-
 export type HoldCheck =
   { kind: 'ok' } | { kind: 'not-locked'; seatIDs: string[] } | { kind: 'expired'; seatIDs: string[] };
 
@@ -71,7 +41,8 @@ export function checkHeld(targets: readonly SeatState[], sessionId: string, now:
   return { kind: 'ok' };
 }
 
-function sortLike(order: readonly string[], subset: readonly string[]): string[] {
+/** `subset` in the order of `order` (a request's own order of seats). */
+export function sortLike(order: readonly string[], subset: readonly string[]): string[] {
   const keep = new Set(subset);
   return order.filter((id) => keep.has(id));
 }

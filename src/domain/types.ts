@@ -3,6 +3,8 @@ export type OrderStatus = 'pending' | 'paid' | 'failed';
 
 export interface Session {
   id: string;
+  /** SHA-256 of the session token: how stores outside the database find the session. Never shown. */
+  tokenHash: Buffer;
   expiresAt: Date;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -10,6 +11,7 @@ import type { ConfirmService } from '../services/confirm.service.js';
 import type { EventService } from '../services/event.service.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
 import type { LockService } from '../services/lock.service.js';
+import type { SeatMaps } from '../services/seat-maps.js';
 import type { SeatFeed } from '../services/seat-feed.service.js';
 import { hashToken, type SessionService } from '../services/session.service.js';
 import { sessionToken } from './auth.js';
@@ -30,6 +32,7 @@ export interface AppServices {
   confirms: ConfirmService;
   idempotency: IdempotencyService;
   events: EventService;
+  seatMaps: SeatMaps;
   feed: SeatFeed;
   readiness(): Promise<Record<string, boolean>>;
   dbStats(): { total: number; idle: number; waiting: number };
@@ -101,6 +104,9 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   registerErrorHandling(app);
   instrument(app, opts.metrics, opts.onServerError);
   await app.register(cookie);
+  // gzip or br by Accept-Encoding for every answer worth it; a seat map brings its own, made once per
+  // change (the plugin leaves an answer that already has a Content-Encoding alone).
+  await app.register(compress, { encodings: ['br', 'gzip'], threshold: 1024 });
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {

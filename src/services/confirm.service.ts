@@ -3,6 +3,7 @@ import { DomainError } from '../domain/errors.js';
 import type { HoldCheck } from '../domain/seat-rules.js';
 import type { EventInfo, Order, Reservation, Session } from '../domain/types.js';
 import { isUuid } from '../domain/validation.js';
+import type { LayoutCache } from './layout-cache.js';
 import type {
   BookingRepository,
   Clock,
@@ -38,6 +39,7 @@ export interface ConfirmDeps {
   clock: Clock;
   changes: SeatChanges;
   telemetry: Telemetry;
+  layouts: LayoutCache;
 }
 
 /** Checks the hold, charges, then writes seats, order and reservation in one transaction. */
@@ -98,9 +100,10 @@ export class ConfirmService {
   }
 
   private async event(eventId: string): Promise<EventInfo> {
-    const event = isUuid(eventId) ? await this.deps.events.get(eventId) : null;
-    if (!event) throw new DomainError('NOT_FOUND', 'Unknown event.');
-    return event;
+    // From the per-instance layout cache: an event never changes once created, so no query per confirm.
+    const layout = isUuid(eventId) ? await this.deps.layouts.get(eventId) : null;
+    if (!layout) throw new DomainError('NOT_FOUND', 'Unknown event.');
+    return layout.event;
   }
 
   private async price(eventId: string, seatIds: readonly string[]): Promise<number> {

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import { layoutSeats } from '../domain/layout.js';
-import { seatAt } from '../domain/seat-rules.js';
-import type { EventSummary, NewSeat, Order, Reservation, SeatView, Session } from '../domain/types.js';
+import type { EventSummary, NewSeat, Order, Reservation } from '../domain/types.js';
 import { isCurrency, isUuid } from '../domain/validation.js';
-import { LayoutCache, type EventLayout } from './layout-cache.js';
+import type { LayoutCache } from './layout-cache.js';
 import type {
   BookingRepository,
   Clock,
@@ -31,11 +30,10 @@ export interface EventDeps {
   orders: OrderRepository;
   customers: CustomerRepository;
   clock: Clock;
+  layouts: LayoutCache;
 }
 
 export class EventService {
-  private readonly layouts = new LayoutCache();
-
   constructor(private readonly deps: EventDeps) {}
 
   async create(input: CreateEventInput, id: string = randomUUID()) {
@@ -85,40 +83,6 @@ export class EventService {
     return Promise.all(
       stats.map(async (s) => ({ ...s, held: (await this.liveHolds(s.eventID, now)).holds.size })),
     );
-  }
-
-  /** The seat map: the database's seats and sales, overlaid with live holds. */
-  async seats(eventId: string, session: Session | null) {
-    const layout = isUuid(eventId) ? await this.layouts.get(eventId, () => this.loadLayout(eventId)) : null;
-    if (!layout) throw new DomainError('NOT_FOUND', 'Unknown event.');
-    const now = this.deps.clock.now();
-    const [sold, { holds, unavailable }] = await Promise.all([
-      this.deps.seats.soldIds(eventId).then((ids) => new Set(ids)),
-      this.liveHolds(eventId, now),
-    ]);
-    const seats: SeatView[] = layout.seats.map((r) => {
-      const hold = holds.get(r.id);
-      const { status, lockUntil } = seatAt(sold.has(r.id), hold, now);
-      return {
-        seatID: r.id,
-        name: r.name,
-        status,
-        price: r.price,
-        lockUntil,
-        lockedByMe: status === 'locked' && session !== null && hold?.sessionId === session.id,
-      };
-    });
-    return {
-      eventID: layout.event.id,
-      currency: layout.event.currency,
-      seats,
-      ...(unavailable && { holdsUnavailable: true as const }),
-    };
-  }
-
-  private async loadLayout(eventId: string): Promise<EventLayout | null> {
-    const event = await this.deps.events.get(eventId);
-    return event && { event, seats: await this.deps.seats.layout(eventId) };
   }
 
   /**

@@ -1,26 +1,32 @@
 import type { EventInfo } from '../domain/types.js';
-import type { SeatLayout } from './ports.js';
+import type { EventRepository, SeatLayout, SeatRepository } from './ports.js';
 
 export interface EventLayout {
   event: EventInfo;
   seats: readonly SeatLayout[];
+  /** The event's seat IDs, for the lock path to tell unknown seats without a query. */
+  ids: ReadonlySet<string>;
 }
 
 /**
  * Events and their seat layouts never change once created, so every instance may keep the ones it
- * serves: a seat map then reads only what does change (sales and holds). Bounded, oldest out first.
+ * serves: a lock then checks seat IDs without a query, and a seat map reads only what does change
+ * (sales and holds). Bounded, oldest out first; unknown events are not remembered.
  */
 export class LayoutCache {
   private readonly entries = new Map<string, Promise<EventLayout | null>>();
 
-  constructor(private readonly max = 100) {}
+  constructor(
+    private readonly deps: { events: EventRepository; seats: SeatRepository },
+    private readonly max = 1000,
+  ) {}
 
-  get(eventId: string, load: () => Promise<EventLayout | null>): Promise<EventLayout | null> {
+  get(eventId: string): Promise<EventLayout | null> {
     const hit = this.entries.get(eventId);
     if (hit) return hit;
-    const loading = load().then(
+    const loading = this.load(eventId).then(
       (layout) => {
-        if (!layout) this.entries.delete(eventId); // unknown events are not remembered
+        if (!layout) this.entries.delete(eventId);
         return layout;
       },
       (e: unknown) => {
@@ -31,5 +37,12 @@ export class LayoutCache {
     this.entries.set(eventId, loading);
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
     return loading;
+  }
+
+  private async load(eventId: string): Promise<EventLayout | null> {
+    const event = await this.deps.events.get(eventId);
+    if (!event) return null;
+    const seats = await this.deps.seats.layout(eventId);
+    return { event, seats, ids: new Set(seats.map((s) => s.id)) };
   }
 }

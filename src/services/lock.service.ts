@@ -1,7 +1,8 @@
 import { DomainError } from '../domain/errors.js';
-import type { Session } from '../domain/types.js';
 import { isUuid } from '../domain/validation.js';
-import type { Clock, EventRepository, HoldStore, SeatChanges, SeatRepository } from './ports.js';
+import type { LayoutCache } from './layout-cache.js';
+import type { Clock, HoldStore, SeatChanges } from './ports.js';
+import type { SessionService } from './session.service.js';
 
 export interface LockResult {
   eventID: string;
@@ -9,67 +10,81 @@ export interface LockResult {
   lockUntil: string;
 }
 
+/**
+ * Locks and releases: the on-sale hot path. Each takes the presented session token rather than a
+ * session looked up beforehand, so that the store checks the session in the same step as the seats:
+ * one round trip to the database (or one script in Redis after the session's own lookup).
+ */
 export class LockService {
   constructor(
     private readonly deps: {
       holds: HoldStore;
-      events: EventRepository;
-      seats: SeatRepository;
+      layouts: LayoutCache;
+      sessions: SessionService;
       clock: Clock;
       changes: SeatChanges;
     },
-    private readonly cfg: { lockTtlSeconds: number; maxSeatsPerSession: number },
+    private readonly cfg: { lockTtlSeconds: number; maxSeatsPerSession: number; maxHoldSeconds: number },
   ) {}
 
-  async lock(session: Session, eventId: string, seatIds: readonly string[]): Promise<LockResult> {
-    if (!isUuid(eventId)) throw new DomainError('NOT_FOUND', 'Unknown event.');
-    if (!seatIds.every(isUuid)) await this.rejectUnknown(eventId, seatIds);
-    if (seatIds.length > this.cfg.maxSeatsPerSession) this.tooMany(seatIds.length);
+  async lock(token: string | undefined, eventId: string, seatIds: readonly string[]): Promise<LockResult> {
+    const session = this.deps.sessions.proof(token);
+    if (!session) throw new DomainError('SESSION_REQUIRED');
+    if (seatIds.length > this.cfg.maxSeatsPerSession)
+      await this.refuse(token, () => this.tooMany(seatIds.length));
+    // Seats never change once their event exists: the layout, cached per instance, answers which exist.
+    const layout = isUuid(eventId) ? await this.deps.layouts.get(eventId) : null;
+    if (!layout) await this.refuse(token, () => new DomainError('NOT_FOUND', 'Unknown event.'));
+    const unknown = seatIds.filter((id) => !layout!.ids.has(id));
+    if (unknown.length > 0) await this.refuse(token, () => this.unknown(unknown));
 
-    const now = this.deps.clock.now();
-    const until = new Date(now.getTime() + this.cfg.lockTtlSeconds * 1000);
+    const until = new Date(session.now.getTime() + this.cfg.lockTtlSeconds * 1000);
     const result = await this.deps.holds.acquire({
+      session,
       eventId,
-      sessionId: session.id,
       seatIds,
-      now,
       until,
+      capMs: this.cfg.maxHoldSeconds * 1000,
       maxSeats: this.cfg.maxSeatsPerSession,
     });
     switch (result.kind) {
       case 'ok':
         // Every seat the session holds got the new deadline, not only the requested ones.
         this.deps.changes.publish({ eventId, seatIds: result.heldAfter });
-        return { eventID: eventId, seatIDs: result.heldAfter, lockUntil: until.toISOString() };
+        return { eventID: eventId, seatIDs: result.heldAfter, lockUntil: result.until.toISOString() };
       case 'unavailable':
         throw new DomainError('SEATS_UNAVAILABLE', undefined, { unavailable: result.seatIDs });
       case 'too-many':
         return this.tooMany(result.wouldHold);
       case 'unknown':
-        return this.rejectUnknown(eventId, seatIds);
+        return this.unknown(result.seatIDs);
       case 'no-session':
         throw new DomainError('SESSION_REQUIRED');
     }
   }
 
   async cancel(
-    session: Session,
+    token: string | undefined,
     eventId?: string,
     seatIds?: readonly string[],
   ): Promise<{ released: string[] }> {
-    if (eventId !== undefined && !isUuid(eventId)) throw new DomainError('NOT_FOUND', 'Unknown event.');
-    const released = await this.deps.holds.release({
-      sessionId: session.id,
-      eventId,
-      seatIds: seatIds?.filter(isUuid),
-      now: this.deps.clock.now(),
-    });
-    if (released.length > 0) this.deps.changes.publish({ eventId, seatIds: released });
-    // Only asked when nothing was released, so the common path stays one round trip.
-    if (released.length === 0 && eventId !== undefined && !(await this.deps.events.get(eventId))) {
-      throw new DomainError('NOT_FOUND', 'Unknown event.');
-    }
-    return { released };
+    const session = this.deps.sessions.proof(token);
+    if (!session) throw new DomainError('SESSION_REQUIRED');
+    if (eventId !== undefined && !(isUuid(eventId) && (await this.deps.layouts.get(eventId))))
+      await this.refuse(token, () => new DomainError('NOT_FOUND', 'Unknown event.'));
+    const result = await this.deps.holds.release({ session, eventId, seatIds: seatIds?.filter(isUuid) });
+    if (!result) throw new DomainError('SESSION_REQUIRED');
+    if (result.released.length > 0) this.deps.changes.publish({ eventId, seatIds: result.released });
+    return { released: result.released };
+  }
+
+  /**
+   * A request refused before it reached the store: without a live session the answer is still 401,
+   * as for any session route (this costs a session lookup, on the error path only).
+   */
+  private async refuse(token: string | undefined, error: () => Error): Promise<never> {
+    if (!(await this.deps.sessions.authenticate(token))) throw new DomainError('SESSION_REQUIRED');
+    throw error();
   }
 
   private tooMany(wouldHold: number): never {
@@ -80,11 +95,7 @@ export class LockService {
     });
   }
 
-  /** Some requested seats are not in the event: say which, or 404 if the event itself is unknown. */
-  private async rejectUnknown(eventId: string, seatIds: readonly string[]): Promise<never> {
-    if (!(await this.deps.events.get(eventId))) throw new DomainError('NOT_FOUND', 'Unknown event.');
-    const known = new Set((await this.deps.seats.find(eventId, seatIds.filter(isUuid))).map((s) => s.id));
-    const unknown = seatIds.filter((id) => !known.has(id));
+  private unknown(unknown: readonly string[]): never {
     throw new DomainError('VALIDATION_ERROR', 'Some seats are not in this event.', { unknown });
   }
 }

@@ -1,4 +1,4 @@
-import type { HoldCheck, LockDecision } from '../domain/seat-rules.js';
+import type { HoldCheck } from '../domain/seat-rules.js';
 import type { EventInfo, EventSummary, NewSeat, Order, Reservation, Session } from '../domain/types.js';
 
 export interface Clock {
@@ -14,10 +14,24 @@ export interface PaymentGateway {
   void(reference: string): Promise<void>;
 }
 
+/**
+ * A presented session token (hashed) and how this request moves the session's expiry. The stored expiry
+ * may lag: it is rewritten (to `expiresAt`) only once it is older than `refreshBefore`, so that most
+ * requests write nothing for their session.
+ */
+export interface SessionProof {
+  tokenHash: Buffer;
+  now: Date;
+  expiresAt: Date;
+  refreshBefore: Date;
+}
+
 export interface SessionRepository {
   create(s: { id: string; tokenHash: Buffer; now: Date; expiresAt: Date }): Promise<void>;
-  /** Finds a live session by token hash and moves its expiry; null when unknown, expired or ended. */
-  touch(tokenHash: Buffer, now: Date, expiresAt: Date): Promise<Session | null>;
+  /** The live session of a token, its expiry moved when due; null when unknown, expired or ended. */
+  touch(proof: SessionProof): Promise<Session | null>;
+  /** Marks the session ended (the database is the truth for sessions in every mode). */
+  end(sessionId: string, now: Date): Promise<void>;
 }
 
 export interface CustomerRepository {
@@ -82,32 +96,40 @@ export interface LiveHold {
   until: Date;
 }
 
-export type AcquireResult = LockDecision | { kind: 'unknown'; seatIDs: string[] } | { kind: 'no-session' };
+export type AcquireResult =
+  | { kind: 'ok'; sessionId: string; heldAfter: string[]; until: Date }
+  | { kind: 'unavailable'; seatIDs: string[] }
+  | { kind: 'too-many'; wouldHold: number }
+  | { kind: 'unknown'; seatIDs: string[] }
+  | { kind: 'no-session' };
 
 /** Where seat holds live: in the seats table, or in Redis. */
 export interface HoldStore {
-  /** All or nothing: holds every requested seat and refreshes the session's other holds in the event. */
+  /**
+   * One step, session check included: all or nothing, holds every requested seat and gives every seat
+   * the session holds in the event one deadline, `until` or the hold cap (`capMs` after the hold
+   * began), whichever comes first.
+   */
   acquire(req: {
+    session: SessionProof;
     eventId: string;
-    sessionId: string;
     seatIds: readonly string[];
-    now: Date;
     until: Date;
+    capMs: number;
     maxSeats: number;
   }): Promise<AcquireResult>;
-  /** Releases live holds of the session; returns the seats released. */
+  /** Releases holds of the session (one step, session check included); the seats whose hold was live. */
   release(req: {
-    sessionId: string;
+    session: SessionProof;
     eventId?: string;
     seatIds?: readonly string[];
-    now: Date;
-  }): Promise<string[]>;
+  }): Promise<{ sessionId: string; released: string[] } | null>;
   /**
    * Ends a session and releases all its holds, atomically with respect to a racing lock. Returns the
    * seats released, for the live seat map; a store that cannot tell returns nothing, and those seats
    * then show free on the map when their holds run out.
    */
-  endSession(sessionId: string, now: Date): Promise<string[] | void>;
+  endSession(session: Session, now: Date): Promise<string[] | void>;
   /** Seats this session holds or held in the event, live or expired but not yet swept. */
   heldBy(sessionId: string, eventId: string): Promise<string[]>;
   /** Whether the session holds every target seat right now. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorMessages } from '../../src/domain/errors.js';
 import { layoutSeats, rowLabel } from '../../src/domain/layout.js';
-import { checkHeld, decideLock, publicStatus, seatAt, type SeatState } from '../../src/domain/seat-rules.js';
+import { checkHeld, publicStatus, seatAt, type SeatState } from '../../src/domain/seat-rules.js';
 import { statusOf } from '../../src/http/errors.js';
 
 const now = new Date('2030-01-01T00:00:00Z');
@@ -54,30 +54,6 @@ describe('seat rules', () => {
     });
     expect(seatAt(false, { until: now }, now)).toEqual({ status: 'available', lockUntil: null });
     expect(seatAt(false, undefined, now)).toEqual({ status: 'available', lockUntil: null });
-  });
-
-  it('a lock is refused for confirmed seats and live holds of others, listed in request order', () => {
-    const rows = [
-      seat('a', { status: 'confirmed' }),
-      seat('b', { status: 'locked', lockedBy: 'other', lockUntil: later }),
-      seat('c', { status: 'locked', lockedBy: 'other', lockUntil: earlier }),
-      seat('d', { status: 'locked', lockedBy: 'me', lockUntil: later }),
-    ];
-    expect(decideLock(['d', 'b', 'c', 'a'], rows, 'me', now, 10)).toEqual({
-      kind: 'unavailable',
-      seatIDs: ['b', 'a'],
-    });
-    expect(decideLock(['c', 'd'], rows, 'me', now, 10)).toEqual({ kind: 'ok', heldAfter: ['c', 'd'] });
-  });
-
-  it('counts live holds of the session toward the limit, expired ones not', () => {
-    const rows = [
-      seat('x', { status: 'locked', lockedBy: 'me', lockUntil: later }),
-      seat('y', { status: 'locked', lockedBy: 'me', lockUntil: earlier }),
-      seat('z'),
-    ];
-    expect(decideLock(['z'], rows, 'me', now, 2)).toEqual({ kind: 'ok', heldAfter: ['x', 'z'] });
-    expect(decideLock(['z'], rows, 'me', now, 1)).toEqual({ kind: 'too-many', wouldHold: 2 });
   });
 
   it('a confirm needs every seat held by the session, in time', () => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { requireSession } from '../auth.js';
+import { requireSession, sessionToken } from '../auth.js';
 import type { AppServices } from '../app.js';
 import {
   CancelRequest,
@@ -22,7 +22,7 @@ export const lifecycleRoutes =
     app.post(
       '/api/lock',
       {
-        preHandler: session,
+        // No preHandler: the session is checked in the same step as the seats (one round trip).
         schema: {
           tags: ['seats'],
           summary: 'Hold seats, all or nothing; refreshes every hold of the session in the event',
@@ -31,13 +31,12 @@ export const lifecycleRoutes =
           response: { 200: LockResponse, ...errors(400, 401, 404, 409, 422, 429, 503) },
         },
       },
-      (request) => s.locks.lock(request.session!, request.body.eventID, request.body.seatIDs),
+      (request) => s.locks.lock(sessionToken(request), request.body.eventID, request.body.seatIDs),
     );
 
     app.post(
       '/api/cancel-lock',
       {
-        preHandler: session,
         schema: {
           tags: ['seats'],
           summary: 'Release held seats: the listed ones, or all (in the event, if given)',
@@ -46,7 +45,7 @@ export const lifecycleRoutes =
           response: { 200: CancelResponse, ...errors(400, 401, 404, 429, 503) },
         },
       },
-      (request) => s.locks.cancel(request.session!, request.body.eventID, request.body.seatIDs),
+      (request) => s.locks.cancel(sessionToken(request), request.body.eventID, request.body.seatIDs),
     );
 
     app.post(

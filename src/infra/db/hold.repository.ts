@@ -1,6 +1,7 @@
-import { checkHeld, decideLock, type SeatState } from '../../domain/seat-rules.js';
+import { checkHeld, sortLike, type SeatState } from '../../domain/seat-rules.js';
 import type { HoldStore, LiveHold } from '../../services/ports.js';
-import type { Db, Queryable } from './db.js';
+import type { Db } from './db.js';
+import { proofArgs } from './session.repository.js';
 
 interface SeatRow {
   id: string;
@@ -16,70 +17,61 @@ const toState = (r: SeatRow): SeatState => ({
   lockUntil: r.lock_until,
 });
 
-/** The session row is the per-session mutex: it serializes one session's locks and its logout. */
-async function lockLiveSession(tx: Queryable, sessionId: string, now: Date): Promise<boolean> {
-  const { rows } = await tx.query(
-    'SELECT 1 FROM sessions WHERE id = $1 AND ended_at IS NULL AND expires_at > $2 FOR UPDATE',
-    [sessionId, now],
-  );
-  return rows.length > 0;
-}
-
 // `locked_by` is set exactly when a seat is locked (a CHECK constraint), so queries select holds by
 // `locked_by` alone: that is what the partial index seats_locked_by serves, however many holds there are.
 const RELEASE = `UPDATE seats s SET status = 'available', locked_by = NULL, lock_until = NULL`;
 
-/** Holds kept in the seats table itself (`locked_by`, `lock_until`), changed under row locks. */
+interface LockRow {
+  outcome: 'ok' | 'no-session' | 'unknown' | 'unavailable' | 'too-many';
+  session_id: string | null;
+  seat_ids: string[] | null;
+  deadline: Date | null;
+  held: number | null;
+}
+
+/**
+ * Holds kept in the seats table itself (`locked_by`, `lock_until`). A lock and a release are each one
+ * call of a function (003_hot_path.sql, where their rules are written out): one round trip, session
+ * check included.
+ */
 export function holdRepository(db: Db): HoldStore {
   return {
     inDatabase: true,
     forget: () => Promise.resolve(),
 
-    acquire: ({ eventId, sessionId, seatIds, now, until, maxSeats }) =>
-      db.transaction(async (tx) => {
-        if (!(await lockLiveSession(tx, sessionId, now))) return { kind: 'no-session' };
-        // The requested seats and the session's current holds, locked in one fixed order (by id),
-        // so that two requests crossing the same seats queue up instead of deadlocking.
-        const { rows } = await tx.query<SeatRow>(
-          `SELECT id, status, locked_by, lock_until FROM seats
-            WHERE event_id = $1 AND (id = ANY($2::uuid[]) OR locked_by = $3)
-            ORDER BY id FOR UPDATE`,
-          [eventId, seatIds, sessionId],
-        );
-        const found = new Set(rows.map((r) => r.id));
-        const unknown = seatIds.filter((id) => !found.has(id));
-        if (unknown.length > 0) return { kind: 'unknown', seatIDs: unknown };
-        const decision = decideLock(seatIds, rows.map(toState), sessionId, now, maxSeats);
-        if (decision.kind !== 'ok') return decision;
-        // One deadline for every seat the session now holds; its lapsed holds in the event are let go,
-        // so that "all the session holds" never mixes live and lapsed seats.
-        await tx.query(
-          `UPDATE seats SET status = CASE WHEN id = ANY($1::uuid[]) THEN 'locked' ELSE 'available' END,
-                            locked_by = CASE WHEN id = ANY($1::uuid[]) THEN $2::uuid END,
-                            lock_until = CASE WHEN id = ANY($1::uuid[]) THEN $3::timestamptz END
-            WHERE event_id = $4 AND (id = ANY($1::uuid[]) OR locked_by = $2)`,
-          [decision.heldAfter, sessionId, until, eventId],
-        );
-        return decision;
-      }),
+    async acquire({ session, eventId, seatIds, until, capMs, maxSeats }) {
+      const { rows } = await db.query<LockRow>(
+        `SELECT * FROM lock_seats($1, $5, $6::uuid[], $2, $7, $8 * interval '1 millisecond', $9, $3, $4)`,
+        [...proofArgs(session), eventId, seatIds, until, capMs, maxSeats],
+      );
+      const r = rows[0]!;
+      switch (r.outcome) {
+        case 'ok':
+          return { kind: 'ok', sessionId: r.session_id!, heldAfter: r.seat_ids!, until: r.deadline! };
+        case 'unknown':
+          return { kind: 'unknown', seatIDs: r.seat_ids! };
+        case 'unavailable':
+          return { kind: 'unavailable', seatIDs: sortLike(seatIds, r.seat_ids!) };
+        case 'too-many':
+          return { kind: 'too-many', wouldHold: r.held! };
+        case 'no-session':
+          return { kind: 'no-session' };
+      }
+    },
 
-    release: ({ sessionId, eventId, seatIds, now }) =>
-      db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ id: string; live: boolean }>(
-          `WITH target AS (
-             SELECT id, lock_until > $4 AS live FROM seats
-              WHERE locked_by = $1
-                AND ($2::uuid IS NULL OR event_id = $2) AND ($3::uuid[] IS NULL OR id = ANY($3::uuid[]))
-              ORDER BY id FOR UPDATE)
-           ${RELEASE} FROM target WHERE s.id = target.id
-           RETURNING s.id, target.live`,
-          [sessionId, eventId ?? null, seatIds ?? null, now],
-        );
-        return rows.filter((r) => r.live).map((r) => r.id);
-      }),
+    async release({ session, eventId, seatIds }) {
+      const { rows } = await db.query<{ outcome: string; session_id: string; seat_ids: string[] }>(
+        'SELECT * FROM release_seats($1, $5, $6::uuid[], $2, $3, $4)',
+        [...proofArgs(session), eventId ?? null, seatIds ?? null],
+      );
+      const r = rows[0]!;
+      return r.outcome === 'ok' ? { sessionId: r.session_id, released: r.seat_ids } : null;
+    },
 
-    endSession: (sessionId, now) =>
+    endSession: ({ id: sessionId }, now) =>
       db.transaction(async (tx) => {
+        // The session row first, as a lock takes it: a racing lock either ran before (its holds are
+        // released here) or waits, then finds the session ended.
         await tx.query('UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL', [
           sessionId,
           now,

@@ -1,6 +1,9 @@
 import type { Session } from '../../domain/types.js';
-import type { SessionRepository } from '../../services/ports.js';
+import type { SessionProof, SessionRepository } from '../../services/ports.js';
 import type { Db } from './db.js';
+
+/** The arguments of `live_session` and of the lock functions that check the session first (003_hot_path.sql). */
+export const proofArgs = (p: SessionProof) => [p.tokenHash, p.now, p.expiresAt, p.refreshBefore];
 
 export function sessionRepository(db: Db): SessionRepository {
   return {
@@ -10,47 +13,52 @@ export function sessionRepository(db: Db): SessionRepository {
         [id, tokenHash, now, expiresAt],
       );
     },
-    async touch(tokenHash, now, expiresAt) {
+    async touch(proof) {
+      // One round trip; it writes only when the stored expiry is due to move.
       const { rows } = await db.query<{ id: string; expires_at: Date }>(
-        `UPDATE sessions SET expires_at = $3
-          WHERE token_hash = $1 AND ended_at IS NULL AND expires_at > $2
-          RETURNING id, expires_at`,
-        [tokenHash, now, expiresAt],
+        'SELECT id, expires_at FROM live_session($1, $2, $3, $4, false)',
+        proofArgs(proof),
       );
       const row = rows[0];
-      return row ? ({ id: row.id, expiresAt: row.expires_at } satisfies Session) : null;
+      return row
+        ? ({ id: row.id, tokenHash: proof.tokenHash, expiresAt: row.expires_at } satisfies Session)
+        : null;
+    },
+    async end(id, now) {
+      await db.query('UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, now]);
     },
   };
 }
 
 /** What a hold store kept outside the database needs to know about sessions (Redis mode). */
-export interface SessionLiveness {
-  isLive(id: string, now: Date): Promise<boolean>;
-  end(id: string, now: Date): Promise<void>;
-  /** Those of `ids` that ended, expired or are gone. */
-  deadAmong(ids: readonly string[], now: Date): Promise<string[]>;
+export interface SessionDirectory {
+  /** Moves a live session's stored expiry to `expiresAt` (never back). */
+  extend(id: string, expiresAt: Date): Promise<void>;
+  /** Sessions that ended or expired in (since, now], after `afterId` in id order: for the hold sweep. */
+  deadSince(
+    since: Date,
+    now: Date,
+    afterId: string,
+    limit: number,
+  ): Promise<{ id: string; tokenHash: Buffer }[]>;
 }
 
-export function sessionLiveness(db: Db): SessionLiveness {
+export function sessionDirectory(db: Db): SessionDirectory {
   return {
-    async isLive(id, now) {
-      const { rows } = await db.query(
-        'SELECT 1 FROM sessions WHERE id = $1 AND ended_at IS NULL AND expires_at > $2',
-        [id, now],
+    async extend(id, expiresAt) {
+      await db.query(
+        'UPDATE sessions SET expires_at = $2 WHERE id = $1 AND ended_at IS NULL AND expires_at < $2',
+        [id, expiresAt],
       );
-      return rows.length > 0;
     },
-    async end(id, now) {
-      await db.query('UPDATE sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL', [id, now]);
-    },
-    async deadAmong(ids, now) {
-      const { rows } = await db.query<{ id: string }>(
-        `SELECT id FROM unnest($1::uuid[]) AS given(id)
-          WHERE NOT EXISTS (SELECT 1 FROM sessions s
-                             WHERE s.id = given.id AND s.ended_at IS NULL AND s.expires_at > $2)`,
-        [ids, now],
+    async deadSince(since, now, afterId, limit) {
+      const { rows } = await db.query<{ id: string; token_hash: Buffer }>(
+        `SELECT id, token_hash FROM sessions
+          WHERE id > $3 AND ((ended_at > $1 AND ended_at <= $2) OR (expires_at > $1 AND expires_at <= $2))
+          ORDER BY id LIMIT $4`,
+        [since, now, afterId, limit],
       );
-      return rows.map((r) => r.id);
+      return rows.map((r) => ({ id: r.id, tokenHash: r.token_hash }));
     },
   };
 }

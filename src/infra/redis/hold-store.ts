@@ -1,33 +1,39 @@
 import { isDomainError } from '../../domain/errors.js';
-import { checkHeld, type SeatState } from '../../domain/seat-rules.js';
+import { checkHeld, sortLike, type SeatState } from '../../domain/seat-rules.js';
 import type { HoldStore, LiveHold, SeatRepository } from '../../services/ports.js';
-import type { SessionLiveness } from '../db/session.repository.js';
+import type { SessionDirectory } from '../db/session.repository.js';
 import { guard, type RedisClient } from './client.js';
 import { keys } from './scripts.js';
+import type { SessionCache } from './session-cache.js';
 
-// How long a "sold" tombstone outlives a hash that has no other deadline: it only has to bridge the
-// moments between a lock's database read and its script.
-const TOMBSTONE_MS = 60_000;
+// How long an ended session stays in an event's `gone` set: far longer than a lock takes between
+// checking its session and running its script.
+const GONE_MS = 10 * 60_000;
+const READY = '_ready';
 
 export interface RedisHoldStore extends HoldStore {
-  /** Releases the holds of sessions that ended or expired; the seats freed. For the cleanup job. */
+  /** Releases the holds of sessions that ended or expired lately; the seats freed. For the cleanup job. */
   sweepDeadSessions(now: Date, pageSize: number): Promise<string[]>;
 }
 
 /**
- * Holds in Redis (see scripts.ts for the key layout and the clock). The database stays the truth for
- * which seats exist and which are sold; a sale is written under `status <> 'confirmed'`, so the unique
- * seat of `reservation_seats` is the last guard even if a hold expired between check and commit.
+ * Holds in Redis (see scripts.ts for the key layout and the clock). A lock asks Redis alone: its
+ * session (session-cache.ts) and then one script in the event's slot, which also knows the sold seats.
+ * The database stays the truth for which seats exist and which are sold: a sale is written there under
+ * `status <> 'confirmed'` (the unique reservation seat as the last guard), then marked sold here.
  */
 export function redisHoldStore(deps: {
   redis: RedisClient;
   seats: SeatRepository;
-  sessions: SessionLiveness;
+  sessions: SessionCache;
+  directory: SessionDirectory;
+  /** The longest a hold can outlive its session: how far back the sweep looks for ended sessions. */
+  lockTtlMs: number;
 }): RedisHoldStore {
   const { redis, seats, sessions } = deps;
 
-  async function releaseIn(eventId: string, sessionId: string, now: Date, seatIds?: readonly string[]) {
-    return guard(
+  const releaseIn = (eventId: string, sessionId: string, now: Date, seatIds?: readonly string[]) =>
+    guard(
       redis.holdRelease(
         keys.holds(eventId),
         keys.mine(eventId, sessionId),
@@ -36,69 +42,92 @@ export function redisHoldStore(deps: {
         ...(seatIds ?? []),
       ),
     );
+
+  /** Releases an ended session in every event it locked in, marking it gone there. */
+  async function releaseEverywhere(events: string[], sessionId: string, now: Date): Promise<string[]> {
+    const released = await Promise.all(
+      events.map((e) =>
+        guard(
+          redis.holdEnd(
+            keys.holds(e),
+            keys.mine(e, sessionId),
+            keys.gone(e),
+            sessionId,
+            now.getTime(),
+            GONE_MS,
+          ),
+        ),
+      ),
+    );
+    return released.flat();
   }
 
-  /** Every event the session may hold seats in; the index is never trimmed, so it may list a few more. */
-  async function release(sessionId: string, now: Date, eventId?: string, seatIds?: readonly string[]) {
-    const events = eventId ? [eventId] : await guard(redis.smembers(keys.sessionEvents(sessionId)));
-    const released = await Promise.all(events.map((e) => releaseIn(e, sessionId, now, seatIds)));
-    return released.flat();
+  /** After a flush (or for an event never locked here): the sold seats from the database, once. */
+  async function loadSold(eventId: string): Promise<void> {
+    await guard(redis.holdLoadSold(keys.holds(eventId), ...(await seats.soldIds(eventId))));
   }
 
   return {
     inDatabase: false,
 
-    async acquire({ eventId, sessionId, seatIds, now, until, maxSeats }) {
-      const records = new Map((await seats.find(eventId, seatIds)).map((r) => [r.id, r]));
-      const unknown = seatIds.filter((id) => !records.has(id));
-      if (unknown.length > 0) return { kind: 'unknown', seatIDs: unknown };
-      const sold = seatIds.map((id) => (records.get(id)?.confirmed ? '1' : '0')).join('');
-      const ttl = until.getTime() - now.getTime();
-      // Sent together, so one round trip. The indexes go first: a logout that runs after the script
-      // must find this event, and the sweep this session.
-      const [, , , reply] = await guard(
-        Promise.all([
-          redis.sadd(keys.sessionEvents(sessionId), eventId),
-          redis.pexpire(keys.sessionEvents(sessionId), ttl),
-          redis.zadd(keys.holders, 'GT', until.getTime(), sessionId),
+    async acquire({ session: proof, eventId, seatIds, until, capMs, maxSeats }) {
+      const session = await sessions.touchFor(
+        proof,
+        eventId,
+        until.getTime() - proof.now.getTime() + GONE_MS,
+      );
+      if (!session) return { kind: 'no-session' };
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const [kind, detail, deadline] = await guard(
           redis.holdAcquire(
             keys.holds(eventId),
-            keys.mine(eventId, sessionId),
-            sessionId,
-            now.getTime(),
+            keys.mine(eventId, session.id),
+            keys.gone(eventId),
+            session.id,
+            proof.now.getTime(),
             until.getTime(),
+            capMs,
             maxSeats,
-            sold,
             ...seatIds,
           ),
-        ]),
-      );
-      const [kind, detail] = reply;
-      if (kind === 'unavailable') return { kind: 'unavailable', seatIDs: asList(detail) };
-      if (kind === 'too-many') return { kind: 'too-many', wouldHold: Number(detail) };
-      // A logout racing this lock: it marks the session ended before releasing, so either it saw
-      // these holds, or this check sees it ended and takes them back. No hold outlives its session.
-      if (!(await sessions.isLive(sessionId, now))) {
-        await releaseIn(eventId, sessionId, now);
-        return { kind: 'no-session' };
+        );
+        switch (kind) {
+          case 'load':
+            await loadSold(eventId);
+            continue;
+          case 'unavailable':
+            return { kind: 'unavailable', seatIDs: sortLike(seatIds, detail!) };
+          case 'too-many':
+            return { kind: 'too-many', wouldHold: Number(detail) };
+          case 'ok':
+            return {
+              kind: 'ok',
+              sessionId: session.id,
+              heldAfter: detail!.sort(),
+              until: new Date(Number(deadline)),
+            };
+          default:
+            return { kind: 'no-session' };
+        }
       }
-      return { kind: 'ok', heldAfter: asList(detail).sort() };
+      throw new Error(`sold seats of event ${eventId} could not be loaded into Redis`);
     },
 
-    release: ({ sessionId, eventId, seatIds, now }) => release(sessionId, now, eventId, seatIds),
+    async release({ session: proof, eventId, seatIds }) {
+      const session = await sessions.touch(proof);
+      if (!session) return null;
+      // The session's index may list a few more events than it holds seats in: it is never trimmed.
+      const events = eventId ? [eventId] : await guard(redis.smembers(keys.sessionEvents(proof.tokenHash)));
+      const released = await Promise.all(events.map((e) => releaseIn(e, session.id, proof.now, seatIds)));
+      return { sessionId: session.id, released: released.flat() };
+    },
 
-    async endSession(sessionId, now) {
-      await sessions.end(sessionId, now);
-      // The session is over either way. If Redis is down its holds stay until they run out or the
-      // cleanup job's sweep frees them, which is better than a 503 that a retry would answer with 401.
-      try {
-        const released = await release(sessionId, now);
-        await guard(redis.zrem(keys.holders, sessionId));
-        return released;
-      } catch (e) {
-        if (!isUnavailable(e)) throw e;
-        return [];
-      }
+    async endSession(session, now) {
+      // Redis first: it is what every request of the session asks. If Redis is down this fails (503)
+      // with nothing changed, and a retry ends the session; the database alone could not stop its locks.
+      const events = await sessions.endInRedis(session.tokenHash);
+      await sessions.end(session.id, now);
+      return releaseEverywhere(events, session.id, now);
     },
 
     async heldBy(sessionId, eventId) {
@@ -124,6 +153,7 @@ export function redisHoldStore(deps: {
       const all = await guard(redis.hgetall(keys.holds(eventId)));
       const live = new Map<string, LiveHold>();
       for (const [seatId, value] of Object.entries(all)) {
+        if (seatId === READY) continue;
         const state = toState(seatId, value);
         if (state.status === 'locked' && state.lockedBy && state.lockUntil && state.lockUntil > now)
           live.set(seatId, { sessionId: state.lockedBy, until: state.lockUntil });
@@ -132,27 +162,24 @@ export function redisHoldStore(deps: {
     },
 
     async forget(sessionId, eventId, seatIds) {
-      // The sale is committed: a Redis failure here must not turn it into an error. The holds left
-      // behind run out on their own, and the database already answers "confirmed" for these seats.
+      // The sale is committed: a Redis failure here must not turn it into an error. A seat left unmarked
+      // can be held again once its hold runs out, but never sold again: the database refuses the sale.
       await redis
-        .holdForget(keys.holds(eventId), keys.mine(eventId, sessionId), TOMBSTONE_MS, ...seatIds)
+        .holdSell(keys.holds(eventId), keys.mine(eventId, sessionId), ...seatIds)
         .catch(() => undefined);
     },
 
     async sweepDeadSessions(now, pageSize) {
       try {
-        // Sessions whose every hold has run out need no visit.
-        await guard(redis.zremrangebyscore(keys.holders, '-inf', String(now.getTime())));
         const freed: string[] = [];
-        const dead: string[] = [];
-        for (let start = 0; ; start += pageSize) {
-          const ids = await guard(redis.zrange(keys.holders, String(start), String(start + pageSize - 1)));
-          const gone = ids.length > 0 ? await sessions.deadAmong(ids, now) : [];
-          for (const id of gone) freed.push(...(await release(id, now)));
-          dead.push(...gone);
-          if (ids.length < pageSize) break;
+        const since = new Date(now.getTime() - deps.lockTtlMs - GONE_MS);
+        for (let after = '00000000-0000-0000-0000-000000000000'; ;) {
+          const page = await deps.directory.deadSince(since, now, after, pageSize);
+          for (const s of page)
+            freed.push(...(await releaseEverywhere(await sessions.endInRedis(s.tokenHash), s.id, now)));
+          if (page.length < pageSize) break;
+          after = page[page.length - 1]!.id;
         }
-        if (dead.length > 0) await guard(redis.zrem(keys.holders, ...dead));
         return freed;
       } catch (e) {
         // Redis (or the database) is down: the next run sweeps; the rest of the cleanup must still run.
@@ -165,16 +192,9 @@ export function redisHoldStore(deps: {
 
 function toState(id: string, value: string | null): SeatState {
   if (value === null) return { id, status: 'available', lockedBy: null, lockUntil: null };
-  const bar = value.indexOf('|');
-  if (bar < 0) return { id, status: 'confirmed', lockedBy: null, lockUntil: null };
-  return {
-    id,
-    status: 'locked',
-    lockedBy: value.slice(0, bar),
-    lockUntil: new Date(Number(value.slice(bar + 1))),
-  };
+  if (value === 'sold') return { id, status: 'confirmed', lockedBy: null, lockUntil: null };
+  const [owner, until] = value.split('|');
+  return { id, status: 'locked', lockedBy: owner!, lockUntil: new Date(Number(until)) };
 }
-
-const asList = (detail: string[] | string): string[] => (Array.isArray(detail) ? detail : [detail]);
 
 const isUnavailable = (e: unknown) => isDomainError(e) && e.code === 'SERVICE_UNAVAILABLE';

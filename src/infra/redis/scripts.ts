@@ -1,89 +1,135 @@
 import type { Redis } from 'ioredis';
 
 /*
- * The Lua scripts that change holds. Each one touches two keys of ONE event, `{event:<id>}:holds` and
- * `{event:<id>}:s:<session>`, which share the hash tag `{event:<id>}`: one slot, so the script is atomic
- * and runs unchanged on Redis Cluster.
+ * The Lua scripts of the Redis hold store. Each touches keys of ONE hash slot only (the keys share a
+ * hash tag), so it is atomic and runs unchanged on Redis Cluster:
  *
- * `{event:<id>}:holds` is a hash, seat ID -> "<sessionID>|<until ms>" for a hold, or "sold" for a seat
- * just confirmed (a tombstone that closes the gap between the database read of a lock and its script).
+ *   {event:<id>}:holds    hash, seat ID -> "<sessionID>|<until ms>|<hold began ms>" for a hold, "sold" for
+ *                         a seat sold (kept for good: the lock path never asks the database), and the
+ *                         field `_ready` once the event's sold seats were loaded from the database.
+ *   {event:<id>}:s:<sid>  set, the seats the session holds in the event.
+ *   {event:<id>}:gone     sorted set, sessions that ended lately, by when: a lock that checked its
+ *                         session just before a logout still sees it here, in its own slot.
+ *   {session:<hash>}      hash of a session (by the SHA-256 of its token, as the database keys it):
+ *                         id, exp (ms; the database's expiry), ended.
+ *   {session:<hash>}:events  set, the events the session has locked in: what a logout must visit.
  *
- * Time: "now" and "until" come from the service's Clock, not Redis's. A hold is live while its stored
- * until > now, compared in the script, so a test clock far from wall time behaves exactly as the
- * database mode. The keys also get PX = until - now, so that without any cleanup job Redis drops them
- * on its own once the hold is over in wall time too (with the system clock both agree). Expired fields
- * left inside a hash that lives on (a busy event) read as free, and are at most one per seat.
+ * There is no key that every lock touches: the hot keys are per event and per session.
+ *
+ * Time: "now" and deadlines come from the service's Clock, not Redis's, so a test clock far from wall
+ * time behaves exactly as the database mode. Keys that should go away on their own get PX durations
+ * (deadline - now), which agree with wall time under the system clock.
  */
 
 const PARSE = `
 local function parse(v)
-  if not v then return nil, 0 end
-  local bar = string.find(v, '|', 1, true)
-  if not bar then return v, 0 end
-  return string.sub(v, 1, bar - 1), tonumber(string.sub(v, bar + 1))
+  if not v then return nil, 0, 0 end
+  if v == 'sold' then return 'sold', 0, 0 end
+  local a = string.find(v, '|', 1, true)
+  local b = string.find(v, '|', a + 1, true)
+  return string.sub(v, 1, a - 1), tonumber(string.sub(v, a + 1, b - 1)), tonumber(string.sub(v, b + 1))
 end
 `;
 
 /**
- * All or nothing. ARGV: session, now, until, max seats, sold flags ('0'/'1' per requested seat, from the
- * database), requested seats... Returns {'unavailable', seats} | {'too-many', n} | {'ok', held after}.
+ * The session of a token, checked and (optionally) registered as locking in an event.
+ * KEYS: session, its events. ARGV: now, refresh-before, event ID or '', events TTL ms.
+ * Returns {'miss'} (not in Redis: ask the database), {'dead'}, or {'ok', id, exp, due}: due = '1' when
+ * the stored expiry lags enough to be moved (by the caller: the database first, then `sessionExtend`).
+ */
+const SESSION_TOUCH = `
+local v = redis.call('HMGET', KEYS[1], 'id', 'exp', 'ended')
+if v[3] then return {'dead'} end
+if not v[1] then return {'miss'} end
+if tonumber(v[2]) <= tonumber(ARGV[1]) then return {'dead'} end
+if ARGV[3] ~= '' then
+  redis.call('SADD', KEYS[2], ARGV[3])
+  if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+end
+local due = tonumber(v[2]) < tonumber(ARGV[2]) and '1' or '0'
+return {'ok', v[1], v[2], due}
+`;
+
+/** Puts a session read from the database into Redis, unless Redis already knows it (it may have ended). */
+const SESSION_LOAD = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'exp', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+/** Moves a live session's expiry forward (never back). ARGV: exp ms, TTL ms. */
+const SESSION_EXTEND = `
+local v = redis.call('HMGET', KEYS[1], 'exp', 'ended')
+if v[2] or not v[1] or tonumber(v[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'exp', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/** Marks a session ended (for good, even if Redis did not know it). Returns the events to release it in. */
+const SESSION_END = `
+redis.call('HSET', KEYS[1], 'ended', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local events = redis.call('SMEMBERS', KEYS[2])
+redis.call('DEL', KEYS[2])
+return events
+`;
+
+/**
+ * All or nothing. KEYS: holds, mine, gone. ARGV: session, now, until, hold cap ms, max seats, seats...
+ * Returns {'load'} (sold seats not yet loaded: load them, then ask again), {'no-session'},
+ * {'unavailable', seats}, {'too-many', n} or {'ok', held after, deadline}.
  */
 const ACQUIRE = `${PARSE}
-local holds, mine = KEYS[1], KEYS[2]
-local sid, now, max, sold = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[4]), ARGV[5]
-local ttl = tonumber(ARGV[3]) - now
+local holds, mine, gone = KEYS[1], KEYS[2], KEYS[3]
+local sid, now, ttl_end, cap, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+if redis.call('HEXISTS', holds, '_ready') == 0 then return {'load'} end
+if redis.call('ZSCORE', gone, sid) then return {'no-session'} end
 local n = #ARGV - 5
 local current = n > 0 and redis.call('HMGET', holds, unpack(ARGV, 6)) or {}
 local unavailable = {}
 for i = 1, n do
   local owner, till = parse(current[i])
-  if string.sub(sold, i, i) == '1' or owner == 'sold' or (owner and owner ~= sid and till > now) then
+  if owner == 'sold' or (owner and owner ~= sid and till > now) then
     unavailable[#unavailable + 1] = ARGV[5 + i]
   end
 end
 if #unavailable > 0 then return {'unavailable', unavailable} end
 
-local after, seen, stale = {}, {}, {}
+local after, seen, stale, began = {}, {}, {}, nil
 for i = 6, #ARGV do
   if not seen[ARGV[i]] then seen[ARGV[i]] = true; after[#after + 1] = ARGV[i] end
 end
 for _, seat in ipairs(redis.call('SMEMBERS', mine)) do
-  if not seen[seat] then
-    local owner, till = parse(redis.call('HGET', holds, seat))
-    if owner == sid and till > now then after[#after + 1] = seat; seen[seat] = true
-    elseif owner == sid then stale[#stale + 1] = seat end
-  end
+  local owner, till, since = parse(redis.call('HGET', holds, seat))
+  if owner == sid and till > now then
+    if not began or since < began then began = since end
+    if not seen[seat] then after[#after + 1] = seat; seen[seat] = true end
+  elseif owner == sid and not seen[seat] then stale[#stale + 1] = seat end
 end
 if #after > max then return {'too-many', tostring(#after)} end
 
+began = began or now
+local deadline = math.min(ttl_end, began + cap)
 for _, seat in ipairs(stale) do redis.call('HDEL', holds, seat) end
-local value = sid .. '|' .. ARGV[3]
+local value = sid .. '|' .. deadline .. '|' .. began
 for _, seat in ipairs(after) do redis.call('HSET', holds, seat, value) end
 redis.call('DEL', mine)
 if #after > 0 then
   redis.call('SADD', mine, unpack(after))
-  redis.call('PEXPIRE', mine, ttl)
+  redis.call('PEXPIRE', mine, math.max(deadline - now, 1))
 end
-if redis.call('PTTL', holds) < ttl then redis.call('PEXPIRE', holds, ttl) end
-return {'ok', after}
+return {'ok', after, tostring(deadline)}
 `;
 
-/** ARGV: session, now, seats... (none: all the session holds in the event). Returns the live ones released. */
-const RELEASE = `${PARSE}
-local holds, mine = KEYS[1], KEYS[2]
-local sid, now = ARGV[1], tonumber(ARGV[2])
-local targets = {}
-if #ARGV > 2 then
-  for i = 3, #ARGV do targets[#targets + 1] = ARGV[i] end
-else
-  targets = redis.call('SMEMBERS', mine)
-end
+const RELEASE_BODY = `
 local released = {}
 for _, seat in ipairs(targets) do
-  if redis.call('SREM', mine, seat) == 1 then
-    local owner, till = parse(redis.call('HGET', holds, seat))
+  if redis.call('SREM', KEYS[2], seat) == 1 then
+    local owner, till = parse(redis.call('HGET', KEYS[1], seat))
     if owner == sid then
-      redis.call('HDEL', holds, seat)
+      redis.call('HDEL', KEYS[1], seat)
       if till > now then released[#released + 1] = seat end
     end
   end
@@ -91,7 +137,30 @@ end
 return released
 `;
 
-/** ARGV: session. The seats the session holds in the event, live or expired (another's since are left out). */
+/** KEYS: holds, mine. ARGV: session, now, seats... (none: all it holds in the event). The live ones released. */
+const RELEASE = `${PARSE}
+local sid, now = ARGV[1], tonumber(ARGV[2])
+local targets = {}
+if #ARGV > 2 then
+  for i = 3, #ARGV do targets[#targets + 1] = ARGV[i] end
+else
+  targets = redis.call('SMEMBERS', KEYS[2])
+end
+${RELEASE_BODY}`;
+
+/**
+ * A session is over: marks it gone in the event (for a lock that checked it just before) and releases
+ * all it holds there. KEYS: holds, mine, gone. ARGV: session, now, how long gone entries are kept (ms).
+ */
+const END_IN_EVENT = `${PARSE}
+local sid, now = ARGV[1], tonumber(ARGV[2])
+redis.call('ZADD', KEYS[3], now, sid)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[3]))
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
+local targets = redis.call('SMEMBERS', KEYS[2])
+${RELEASE_BODY}`;
+
+/** KEYS: holds, mine. ARGV: session. The seats it holds in the event, live or lapsed. */
 const HELD_BY = `${PARSE}
 local held = {}
 for _, seat in ipairs(redis.call('SMEMBERS', KEYS[2])) do
@@ -101,42 +170,65 @@ end
 return held
 `;
 
-/**
- * After a sale commits. ARGV: tombstone ms, seats... Marks the seats sold, whoever holds them now: a
- * lock whose database read came before the sale then still sees them taken.
- */
-const FORGET = `
-local ttl = tonumber(ARGV[1])
-for i = 2, #ARGV do
+/** After a sale commits. KEYS: holds, mine. ARGV: seats... Marked sold, whoever holds them now. */
+const SELL = `
+for i = 1, #ARGV do
   redis.call('HSET', KEYS[1], ARGV[i], 'sold')
   redis.call('SREM', KEYS[2], ARGV[i])
 end
-if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
 return 0
 `;
 
-type Arg = string | number;
+/** The event's sold seats, read from the database: marked, then the event is ready for locks. */
+const LOAD_SOLD = `
+for i = 1, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], 'sold') end
+redis.call('HSET', KEYS[1], '_ready', '1')
+return 0
+`;
+
+type Arg = string | number | Buffer;
 
 /** The scripts as client methods: ioredis sends EVALSHA and falls back to EVAL after a Redis restart. */
 export interface HoldScripts {
-  holdAcquire(holds: string, mine: string, ...argv: Arg[]): Promise<[string, string[] | string]>;
+  sessionTouch(session: string, events: string, ...argv: Arg[]): Promise<string[]>;
+  sessionLoad(session: string, ...argv: Arg[]): Promise<number>;
+  sessionExtend(session: string, ...argv: Arg[]): Promise<number>;
+  sessionEnd(session: string, events: string, ttlMs: number): Promise<string[]>;
+  holdAcquire(
+    holds: string,
+    mine: string,
+    gone: string,
+    ...argv: Arg[]
+  ): Promise<[string, string[]?, string?]>;
   holdRelease(holds: string, mine: string, ...argv: Arg[]): Promise<string[]>;
+  holdEnd(holds: string, mine: string, gone: string, ...argv: Arg[]): Promise<string[]>;
   holdHeldBy(holds: string, mine: string, sessionId: string): Promise<string[]>;
-  holdForget(holds: string, mine: string, ...argv: Arg[]): Promise<number>;
+  holdSell(holds: string, mine: string, ...seats: string[]): Promise<number>;
+  holdLoadSold(holds: string, ...seats: string[]): Promise<number>;
 }
 
-export function defineHoldScripts(redis: Redis): void {
-  redis.defineCommand('holdAcquire', { numberOfKeys: 2, lua: ACQUIRE });
-  redis.defineCommand('holdRelease', { numberOfKeys: 2, lua: RELEASE });
-  redis.defineCommand('holdHeldBy', { numberOfKeys: 2, lua: HELD_BY });
-  redis.defineCommand('holdForget', { numberOfKeys: 2, lua: FORGET });
+const SCRIPTS: [keyof HoldScripts, number, string][] = [
+  ['sessionTouch', 2, SESSION_TOUCH],
+  ['sessionLoad', 1, SESSION_LOAD],
+  ['sessionExtend', 1, SESSION_EXTEND],
+  ['sessionEnd', 2, SESSION_END],
+  ['holdAcquire', 3, ACQUIRE],
+  ['holdRelease', 2, RELEASE],
+  ['holdEnd', 3, END_IN_EVENT],
+  ['holdHeldBy', 2, HELD_BY],
+  ['holdSell', 2, SELL],
+  ['holdLoadSold', 1, LOAD_SOLD],
+];
+
+export function defineHoldScripts(redis: Pick<Redis, 'defineCommand'>): void {
+  for (const [name, numberOfKeys, lua] of SCRIPTS) redis.defineCommand(name, { numberOfKeys, lua });
 }
 
-/** Every key of one event shares the hash tag `{event:<id>}`; a session's event index has its own. */
+/** Keys of one event share the hash tag `{event:<id>}`; keys of one session share `{session:<hash>}`. */
 export const keys = {
   holds: (eventId: string) => `{event:${eventId}}:holds`,
   mine: (eventId: string, sessionId: string) => `{event:${eventId}}:s:${sessionId}`,
-  sessionEvents: (sessionId: string) => `{session:${sessionId}}:events`,
-  /** Sessions with holds, scored by their latest deadline: what the dead-session sweep walks. */
-  holders: 'holders',
+  gone: (eventId: string) => `{event:${eventId}}:gone`,
+  session: (tokenHash: Buffer) => `{session:${tokenHash.toString('hex')}}`,
+  sessionEvents: (tokenHash: Buffer) => `{session:${tokenHash.toString('hex')}}:events`,
 };

@@ -1,0 +1,95 @@
+import { isDomainError } from '../../domain/errors.js';
+import type { Session } from '../../domain/types.js';
+import type { SessionProof, SessionRepository } from '../../services/ports.js';
+import type { SessionDirectory } from '../db/session.repository.js';
+import { guard, type RedisClient } from './client.js';
+import { keys } from './scripts.js';
+
+// A session's Redis copy outlives its expiry a little, so that a request right at the edge still finds
+// it; after that a request falls back to the database, which says the session is over.
+const SLACK_MS = 60_000;
+// An ended session stays marked in Redis this long: what a request that read it live from the database
+// just before the logout must see when it tries to put it back.
+const ENDED_MS = 10 * 60_000;
+
+export interface SessionCache extends SessionRepository {
+  /** The live session, registered as locking in `eventId` (so its logout visits that event). */
+  touchFor(proof: SessionProof, eventId: string | undefined, eventsTtlMs: number): Promise<Session | null>;
+  /** Marks the session ended in Redis; the events it locked in, for the caller to release it there. */
+  endInRedis(tokenHash: Buffer): Promise<string[]>;
+}
+
+/**
+ * Sessions for the Redis mode: the database stays their truth (created, ended and expired there), and
+ * Redis keeps a copy so that a lock asks Redis alone. A session Redis does not know (a flush, an evicted
+ * key) is read from the database once and put back.
+ */
+export function redisSessionCache(deps: {
+  redis: RedisClient;
+  db: SessionRepository;
+  directory: SessionDirectory;
+}): SessionCache {
+  const { redis, db, directory } = deps;
+
+  const load = (s: Session, now: Date) =>
+    guard(
+      redis.sessionLoad(
+        keys.session(s.tokenHash),
+        s.id,
+        s.expiresAt.getTime(),
+        s.expiresAt.getTime() - now.getTime() + SLACK_MS,
+      ),
+    );
+
+  async function touchFor(proof: SessionProof, eventId: string | undefined, eventsTtlMs: number) {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const [state, id, exp, due] = await guard(
+        redis.sessionTouch(
+          keys.session(proof.tokenHash),
+          keys.sessionEvents(proof.tokenHash),
+          proof.now.getTime(),
+          proof.refreshBefore.getTime(),
+          eventId ?? '',
+          eventsTtlMs,
+        ),
+      );
+      if (state === 'dead') return null;
+      if (state === 'ok') {
+        const session: Session = { id: id!, tokenHash: proof.tokenHash, expiresAt: new Date(Number(exp)) };
+        if (due !== '1') return session;
+        // The database first: it is what the cleanup job and a rebuilt Redis trust.
+        await directory.extend(session.id, proof.expiresAt);
+        await guard(
+          redis.sessionExtend(
+            keys.session(proof.tokenHash),
+            proof.expiresAt.getTime(),
+            proof.expiresAt.getTime() - proof.now.getTime() + SLACK_MS,
+          ),
+        );
+        return { ...session, expiresAt: proof.expiresAt };
+      }
+      const fromDb = await db.touch(proof);
+      if (!fromDb) return null;
+      await load(fromDb, proof.now);
+    }
+    throw new Error('session could not be kept in Redis');
+  }
+
+  return {
+    async create(s) {
+      await db.create(s);
+      await load({ id: s.id, tokenHash: s.tokenHash, expiresAt: s.expiresAt }, s.now).catch(() => undefined);
+    },
+    // Outside the lock path a Redis outage need not fail the request: the database knows the session
+    // (a logout ends it in Redis first, so Redis never knows less than the database of an ended one).
+    touch: (proof) =>
+      touchFor(proof, undefined, 0).catch((e: unknown) => {
+        if (isDomainError(e) && e.code === 'SERVICE_UNAVAILABLE') return db.touch(proof);
+        throw e;
+      }),
+    touchFor,
+    end: (id, now) => db.end(id, now),
+    endInRedis: (tokenHash) =>
+      guard(redis.sessionEnd(keys.session(tokenHash), keys.sessionEvents(tokenHash), ENDED_MS)),
+  };
+}
