@@ -10,6 +10,8 @@ const Schema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  // host:port of some nodes of a Redis Cluster (the client learns the rest), instead of REDIS_URL.
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,:\\s]+:\\d{1,5}(,[^,:\\s]+:\\d{1,5})*$' })),
   // Prepended to every Redis key, so several deployments (or test runs) can share one Redis. No braces:
   // the keys' own hash tags must stay the ones Redis Cluster hashes on.
   ALERT_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -76,5 +78,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       name in raw && !name.includes('TOKEN') && !name.endsWith('_URL') ? ` (got "${String(raw[name])}")` : '';
     throw new ConfigError(`${name} is invalid: ${first.message}${shown}`);
   }
-  return Object.freeze(withDefaults as Static<typeof Schema>);
+  const config = withDefaults as Static<typeof Schema>;
+  if (config.REDIS_URL && config.REDIS_CLUSTER_NODES)
+    throw new ConfigError('REDIS_URL and REDIS_CLUSTER_NODES are both set: set one of them');
+  return Object.freeze(config);
 }

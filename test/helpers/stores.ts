@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { inject } from 'vitest';
 import pg from 'pg';
 
 /** A database a test file can use and throw away. */
 export interface TestStore {
   /** `redis`: a database (PostgreSQL, or PGlite without one) with the holds in Redis. */
-  name: 'pglite' | 'postgres' | 'redis';
+  name: 'pglite' | 'postgres' | 'redis' | 'redis-cluster';
   /** Makes a fresh, empty database; returns the config that points at it. */
   create(): Promise<{ env: Record<string, string>; drop(): Promise<void> }>;
 }
@@ -121,3 +122,40 @@ export async function testStores(): Promise<TestStore[]> {
 }
 
 export const storeNames = (): TestStore['name'][] => ['pglite', 'postgres', 'redis'];
+
+/**
+ * The stores plus the engines users scale out on: holds on a 3-master Redis Cluster (started once per run
+ * by test/setup/redis-cluster.ts). For the contract, race and live-map suites.
+ */
+export async function engineStores(): Promise<TestStore[]> {
+  const stores = await testStores();
+  const nodes = inject('redisClusterNodes');
+  if (!nodes) return stores;
+  const db = stores.find((s) => s.name === 'postgres') ?? pglite;
+  return [...stores, redisClusterHolds(nodes, db)];
+}
+
+const redisClusterHolds = (nodes: string, db: TestStore): TestStore => ({
+  name: 'redis-cluster',
+  async create() {
+    const made = await db.create();
+    const prefix = `test:${randomBytes(6).toString('hex')}:`;
+    return {
+      env: { ...made.env, REDIS_CLUSTER_NODES: nodes, REDIS_KEY_PREFIX: prefix },
+      async drop() {
+        await made.drop();
+        const cluster = new Cluster(
+          nodes.split(',').map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) })),
+        );
+        try {
+          await new Promise((ready) => cluster.once('ready', ready));
+          for (const node of cluster.nodes('master'))
+            for await (const batch of node.scanStream({ match: `${prefix}*`, count: 500 }))
+              for (const key of batch as string[]) await node.unlink(key);
+        } finally {
+          cluster.disconnect();
+        }
+      },
+    };
+  },
+});
