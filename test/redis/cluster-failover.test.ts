@@ -15,9 +15,9 @@ async function masterOf(cluster: RedisClusterHandle, key: string): Promise<numbe
   const r = new Redis({ port: masters[0], host: '127.0.0.1' });
   try {
     const slot = (await r.cluster('KEYSLOT', key)) as number;
-    const ranges = (await r.cluster('SLOTS')) as [number, number, [string, number]][];
+    const ranges = await r.cluster('SLOTS');
     const owner = ranges.find(([from, to]) => slot >= from && slot <= to);
-    return owner![2][1];
+    return owner![2]![1];
   } finally {
     r.disconnect();
   }
