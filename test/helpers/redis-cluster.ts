@@ -114,7 +114,7 @@ async function ping(port: number): Promise<boolean> {
 }
 
 async function clusterOk(port: number): Promise<boolean> {
-  const text = await info(port, (r) => r.cluster('INFO') as Promise<string>);
+  const text = await info(port, (r) => r.cluster('INFO'));
   return typeof text === 'string' && text.includes('cluster_state:ok');
 }
 

@@ -14,7 +14,7 @@ async function masterOf(cluster: RedisClusterHandle, key: string): Promise<numbe
   const masters = await cluster.masters();
   const r = new Redis({ port: masters[0], host: '127.0.0.1' });
   try {
-    const slot = (await r.cluster('KEYSLOT', key)) as number;
+    const slot = await r.cluster('KEYSLOT', key);
     const ranges = await r.cluster('SLOTS');
     const owner = ranges.find(([from, to]) => slot >= from && slot <= to);
     return owner![2]![1];
