@@ -118,3 +118,6 @@ export async function lockOnly(p: LockOnlyParams, mark: Mark): Promise<LockOnlyR
     unexpected: unexpected.samples,
   };
 }
+
+/** Lock requests answered per second (200 and 409 alike: each ran the whole lock). */
+export const lockRate = (r: LockOnlyResult) => (r.locksOk + r.conflicts) / r.durationS;
