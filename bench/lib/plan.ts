@@ -7,7 +7,7 @@ export type ScenarioName = 'map' | 'rush' | 'steady' | 'lock-only';
 export interface Plan {
   quick: boolean;
   profile: boolean;
-  /** Development only: no pgbench or bare-Fastify runs (no ratios). */
+  /** Development only: no pgbench, bare-Fastify or floor runs (no ratios). */
   skipCeilings: boolean;
   /** Before each part, wait (up to a minute) for the machine to be mostly idle. */
   waitQuiet: boolean;
