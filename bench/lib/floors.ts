@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { lockRate, type LockOnlyResult } from '../scenarios/lock-only.js';
 import { measureWindow } from './cpu.js';
 import { createScratchDb, dbUrl, dropScratchDb } from './pg.js';
-import { lockOnlyParams, sharedLimits, type Plan } from './plan.js';
+import { lockOnlyParams, redisModeExists, sharedLimits, type Plan } from './plan.js';
 import { runJob, startScript, type ServiceHandle } from './procs.js';
 import { dropRedisKeys } from './redis-keys.js';
 import type { CpuShares } from './row.js';
@@ -27,8 +27,6 @@ export interface FloorResult {
   cpuMsPerLock: { floor: number | null; postgres: number | null };
   notes: string[];
 }
-
-export const floorKey = (floor: FloorName, connections: number) => `${floor}@${connections}`;
 
 /** The floor a store's lock is compared with; PGlite has none (no server of its own to share). */
 export const floorOf = (store: string): FloorName | null =>
@@ -144,7 +142,10 @@ export async function measureFloors(
   tmp: string,
   log: (msg: string) => void,
 ): Promise<FloorResult[]> {
-  const floors = [...new Set(plan.stores.map(floorOf))].filter((f): f is FloorName => f !== null);
+  // Only the floors of stores that will run (the redis store needs the service's Redis mode).
+  const floors = [...new Set(plan.stores.map(floorOf))].filter(
+    (f): f is FloorName => f !== null && (f !== 'redis' || redisModeExists()),
+  );
   const out: FloorResult[] = [];
   for (const floor of floors) {
     for (const connections of plan.lockOnlyConnections) {
