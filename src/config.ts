@@ -8,6 +8,9 @@ const Schema = Type.Object({
   PORT: Int(3000, 0, 65535),
   HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  // A direct connection for what needs a session of its own (LISTEN, the migrations), when DATABASE_URL
+  // is a pooler in transaction mode (PgBouncer), which hands each transaction a different connection.
+  DATABASE_DIRECT_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   // Prepended to every Redis key, so several deployments (or test runs) can share one Redis. No braces:
@@ -76,5 +79,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       name in raw && !name.includes('TOKEN') && !name.endsWith('_URL') ? ` (got "${String(raw[name])}")` : '';
     throw new ConfigError(`${name} is invalid: ${first.message}${shown}`);
   }
-  return Object.freeze(withDefaults as Static<typeof Schema>);
+  const config = withDefaults as Static<typeof Schema>;
+  if (config.DATABASE_DIRECT_URL && !config.DATABASE_URL)
+    throw new ConfigError(
+      'DATABASE_DIRECT_URL is set without DATABASE_URL: it only complements a pooled DATABASE_URL',
+    );
+  return Object.freeze(config);
 }

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/infra/clock.js';
 import { hashToken } from '../../src/services/session.service.js';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { testStores } from '../helpers/stores.js';
+import { contractStores } from '../helpers/stores.js';
 
-const stores = await testStores();
+const stores = await contractStores();
 
 describe.each(stores.map((s) => [s.name, s] as const))(
   'expiry and cleanup on %s (manual clock)',

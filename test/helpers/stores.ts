@@ -4,8 +4,11 @@ import pg from 'pg';
 
 /** A database a test file can use and throw away. */
 export interface TestStore {
-  /** `redis`: a database (PostgreSQL, or PGlite without one) with the holds in Redis. */
-  name: 'pglite' | 'postgres' | 'redis';
+  /**
+   * `redis`: a database (PostgreSQL, or PGlite without one) with the holds in Redis. `pgbouncer`:
+   * PostgreSQL through PgBouncer in transaction mode, with a direct connection for LISTEN and migrations.
+   */
+  name: 'pglite' | 'postgres' | 'redis' | 'pgbouncer';
   /** Makes a fresh, empty database; returns the config that points at it. */
   create(): Promise<{ env: Record<string, string>; drop(): Promise<void> }>;
 }
@@ -121,3 +124,36 @@ export async function testStores(): Promise<TestStore[]> {
 }
 
 export const storeNames = (): TestStore['name'][] => ['pglite', 'postgres', 'redis'];
+
+/**
+ * PostgreSQL through the run's PgBouncer (test/setup/pgbouncer.ts); `direct: false` leaves out
+ * DATABASE_DIRECT_URL, as a deployment that forgot it would. Undefined without PostgreSQL or PgBouncer
+ * (under CI=true both are required, and their absence has already failed the run).
+ */
+export async function pgbouncerStore(
+  o: { direct: boolean } = { direct: true },
+): Promise<TestStore | undefined> {
+  const { inject } = await import('vitest');
+  const port = inject('pgbouncerPort');
+  if (!port || !(await testStores()).includes(postgres)) return undefined;
+  return {
+    name: 'pgbouncer',
+    async create() {
+      const made = await postgres.create();
+      const direct = made.env.DATABASE_URL!;
+      const pooled = new URL(direct);
+      pooled.hostname = '127.0.0.1';
+      pooled.port = String(port);
+      return {
+        env: { DATABASE_URL: pooled.toString(), ...(o.direct && { DATABASE_DIRECT_URL: direct }) },
+        drop: () => made.drop(),
+      };
+    },
+  };
+}
+
+/** The stores of the contract, race and live-map suites: every test store, and PostgreSQL through PgBouncer. */
+export async function contractStores(): Promise<TestStore[]> {
+  const bouncer = await pgbouncerStore();
+  return [...(await testStores()), ...(bouncer ? [bouncer] : [])];
+}
