@@ -37,6 +37,9 @@ const Schema = Type.Object({
 
 export type Config = Readonly<Static<typeof Schema>>;
 
+/** Every variable the service reads (docs/api.md lists them all; a test checks). */
+export const CONFIG_VARIABLES = Object.keys(Schema.properties);
+
 export class ConfigError extends Error {}
 
 const INTEGERS = new Set(

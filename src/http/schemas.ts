@@ -10,10 +10,10 @@ export const SeatIdList = Type.Array(Id, { minItems: 1, maxItems: MAX_SEAT_LIST,
 
 export const ErrorBody = Type.Object(
   {
-    error: Type.Union(
-      Object.keys(errorMessages).map((code) => Type.Literal(code)),
-      { description: 'A stable code: see the table in the description of the API.' },
-    ),
+    error: Type.Enum(Object.keys(errorMessages), {
+      type: 'string',
+      description: 'A stable code: see the table in the description of the API.',
+    }),
     message: Type.String(),
   },
   {
