@@ -1,14 +1,14 @@
-// `npm start`: runs the build made at install (or by `npm run build`), never builds itself, so that the
-// service listens within a second or two.
+// `npm start`: runs the build made at install (or by `npm run build`), the service bundled in one file;
+// it never builds itself, so that the service listens within a second or two.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import process from 'node:process';
 import { join } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
-const main = new URL('../dist/main.js', import.meta.url);
+const main = new URL('../dist/bundle/server.js', import.meta.url);
 if (!existsSync(main)) {
   process.stderr.write(
-    'No build found (dist/main.js is missing): run `npm run build` first, then `npm start`.\n',
+    'No build found (dist/bundle/server.js is missing): run `npm run build` first, then `npm start`.\n',
   );
   process.exit(1);
 }

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { Db, Queryable, QueryResult } from './db.js';
 import { withRetry } from './db.js';
@@ -13,15 +12,17 @@ const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB']
 
 /**
  * A freshly initialised, empty data directory, made once by `npm run build` (initdb takes seconds in
- * WASM; unpacking this takes a fraction of that). Named by PGlite's version: another version's
- * template is never used, a new database is then made the slow way.
+ * WASM; unpacking this takes a fraction of that). Kept in node_modules/.cache, beside the PGlite it was
+ * made by, and named by that PGlite's version: another version's template is never used (a new database
+ * is then made the slow way).
  */
 export function templatePath(): string {
   const require = createRequire(import.meta.url);
-  const pkg = join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
-  const { version } = JSON.parse(readFileSync(pkg, 'utf8')) as { version: string };
-  // src/infra/db and dist/infra/db both sit three levels below the project.
-  return fileURLToPath(new URL(`../../../dist/pglite-template-${version}.tar.gz`, import.meta.url));
+  const pgliteDir = join(dirname(require.resolve('@electric-sql/pglite')), '..');
+  const { version } = JSON.parse(readFileSync(join(pgliteDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return join(pgliteDir, '..', '..', '.cache', 'seat-reservation', `pglite-template-${version}.tar.gz`);
 }
 
 /** Writes the template (see templatePath). */
