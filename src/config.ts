@@ -13,6 +13,8 @@ const Schema = Type.Object({
   DATABASE_DIRECT_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  // host:port of some nodes of a Redis Cluster (the client learns the rest), instead of REDIS_URL.
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,:\\s]+:\\d{1,5}(,[^,:\\s]+:\\d{1,5})*$' })),
   // Prepended to every Redis key, so several deployments (or test runs) can share one Redis. No braces:
   // the keys' own hash tags must stay the ones Redis Cluster hashes on.
   ALERT_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -87,5 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       'DATABASE_DIRECT_URL is set without DATABASE_URL: it only complements a pooled DATABASE_URL',
     );
+  if (config.REDIS_URL && config.REDIS_CLUSTER_NODES)
+    throw new ConfigError('REDIS_URL and REDIS_CLUSTER_NODES are both set: set one of them');
   return Object.freeze(config);
 }

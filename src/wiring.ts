@@ -19,7 +19,7 @@ import { seatRepository } from './infra/db/seat.repository.js';
 import { sessionDirectory, sessionRepository } from './infra/db/session.repository.js';
 import { TestPaymentGateway } from './infra/payments/test-gateway.js';
 import { withHoldSweep } from './infra/redis/cleanup.js';
-import { closeRedis, connectRedis } from './infra/redis/client.js';
+import { closeRedis, connectRedis, parseClusterNodes, type RedisTarget } from './infra/redis/client.js';
 import { redisHoldStore } from './infra/redis/hold-store.js';
 import { redisSessionCache } from './infra/redis/session-cache.js';
 import { CleanupService, type CleanupDeps } from './services/cleanup.service.js';
@@ -97,6 +97,11 @@ async function openSeatChangeBus(
   return memoryBus();
 }
 
+function redisTarget(config: Config): RedisTarget | undefined {
+  if (config.REDIS_CLUSTER_NODES) return { nodes: parseClusterNodes(config.REDIS_CLUSTER_NODES) };
+  return config.REDIS_URL ? { url: config.REDIS_URL } : undefined;
+}
+
 /** The composition root: config → infrastructure → services. The only place that picks implementations. */
 export async function createContainer(config: Config, o: Overrides = {}): Promise<Container> {
   const db = await openDb(config);
@@ -104,7 +109,8 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
   const clock = o.clock ?? systemClock;
   const payments = o.payments ?? new TestPaymentGateway();
   // With REDIS_URL, holds live in Redis; the database keeps seats, sales and sessions either way.
-  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX) : undefined;
+  const target = redisTarget(config);
+  const redis = target ? await connectRedis(target, config.REDIS_KEY_PREFIX) : undefined;
   // Redis mode: sessions are also kept in Redis, so that a lock asks Redis alone.
   const sessionCache = redis
     ? redisSessionCache({ redis, db: sessionRepository(db), directory: sessionDirectory(db) })

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startApp, type TestApp } from '../helpers/app.js';
 import { pickRandom, request } from '../helpers/http.js';
-import { contractStores } from '../helpers/stores.js';
+import { engineStores } from '../helpers/stores.js';
 
-const stores = await contractStores();
+const stores = await engineStores();
 
 async function listen(t: TestApp): Promise<string> {
   const address = await t.app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startApp, type TestApp } from '../helpers/app.js';
-import { contractStores } from '../helpers/stores.js';
+import { engineStores } from '../helpers/stores.js';
 
-const stores = await contractStores();
+const stores = await engineStores();
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 
 describe.each(stores.map((s) => [s.name, s] as const))('bad input on %s', (_name, store) => {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { contractStores } from '../helpers/stores.js';
+import { engineStores } from '../helpers/stores.js';
 
-const stores = await contractStores();
+const stores = await engineStores();
 
 describe.each(stores.map((s) => [s.name, s] as const))(
   'sessions, customers, events on %s',

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { inject } from 'vitest';
 import pg from 'pg';
 
 /** A database a test file can use and throw away. */
 export interface TestStore {
   /**
-   * `redis`: a database (PostgreSQL, or PGlite without one) with the holds in Redis. `pgbouncer`:
-   * PostgreSQL through PgBouncer in transaction mode, with a direct connection for LISTEN and migrations.
+   * `redis`: a database (PostgreSQL, or PGlite without one) with the holds in Redis; `redis-cluster`: the
+   * same on a Redis Cluster. `pgbouncer`: PostgreSQL through PgBouncer in transaction mode, with a direct
+   * connection for LISTEN and migrations.
    */
-  name: 'pglite' | 'postgres' | 'redis' | 'pgbouncer';
+  name: 'pglite' | 'postgres' | 'redis' | 'redis-cluster' | 'pgbouncer';
   /** Makes a fresh, empty database; returns the config that points at it. */
   create(): Promise<{ env: Record<string, string>; drop(): Promise<void> }>;
 }
@@ -133,7 +135,6 @@ export const storeNames = (): TestStore['name'][] => ['pglite', 'postgres', 'red
 export async function pgbouncerStore(
   o: { direct: boolean } = { direct: true },
 ): Promise<TestStore | undefined> {
-  const { inject } = await import('vitest');
   const port = inject('pgbouncerPort');
   if (!port || !(await testStores()).includes(postgres)) return undefined;
   return {
@@ -152,8 +153,40 @@ export async function pgbouncerStore(
   };
 }
 
-/** The stores of the contract, race and live-map suites: every test store, and PostgreSQL through PgBouncer. */
-export async function contractStores(): Promise<TestStore[]> {
+/**
+ * The stores plus the engines users scale out on: holds on a 3-master Redis Cluster (started once per run
+ * by test/setup/redis-cluster.ts), and PostgreSQL through PgBouncer in transaction mode (started by
+ * test/setup/pgbouncer.ts). For the contract, race and live-map suites.
+ */
+export async function engineStores(): Promise<TestStore[]> {
+  const stores = await testStores();
+  const nodes = inject('redisClusterNodes');
+  const db = stores.find((s) => s.name === 'postgres') ?? pglite;
   const bouncer = await pgbouncerStore();
-  return [...(await testStores()), ...(bouncer ? [bouncer] : [])];
+  return [...stores, ...(nodes ? [redisClusterHolds(nodes, db)] : []), ...(bouncer ? [bouncer] : [])];
 }
+
+const redisClusterHolds = (nodes: string, db: TestStore): TestStore => ({
+  name: 'redis-cluster',
+  async create() {
+    const made = await db.create();
+    const prefix = `test:${randomBytes(6).toString('hex')}:`;
+    return {
+      env: { ...made.env, REDIS_CLUSTER_NODES: nodes, REDIS_KEY_PREFIX: prefix },
+      async drop() {
+        await made.drop();
+        const cluster = new Cluster(
+          nodes.split(',').map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) })),
+        );
+        try {
+          await new Promise((ready) => cluster.once('ready', ready));
+          for (const node of cluster.nodes('master'))
+            for await (const batch of node.scanStream({ match: `${prefix}*`, count: 500 }))
+              for (const key of batch as string[]) await node.unlink(key);
+        } finally {
+          cluster.disconnect();
+        }
+      },
+    };
+  },
+});

@@ -27,7 +27,7 @@ const AHEAD = {
     'GET /api/events/{eventID}/history',
   ],
   codes: ['QUEUE_REQUIRED', 'NO_SEATS_TOGETHER'],
-  variables: ['REDIS_CLUSTER_NODES'],
+  variables: [] as string[],
 };
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;

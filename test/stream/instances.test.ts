@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contractStores } from '../helpers/stores.js';
+import { engineStores } from '../helpers/stores.js';
 import { liveApp, setupEvent, SseClient, type LiveApp } from './helpers.js';
 
 // Two servers on one database: PostgreSQL carries the changes by LISTEN/NOTIFY, or Redis by pub/sub
 // when the holds live there. (PGlite is one process: nothing to cross.)
-const shared = (await contractStores()).filter((s) => s.name !== 'pglite');
+const shared = (await engineStores()).filter((s) => s.name !== 'pglite');
 
 describe.skipIf(shared.length === 0).each(shared.map((s) => [s.name, s] as const))(
   'two instances on %s',

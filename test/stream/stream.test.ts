@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contractStores } from '../helpers/stores.js';
+import { engineStores } from '../helpers/stores.js';
 import { liveApp, setupEvent, SseClient, type LiveApp } from './helpers.js';
 
-const stores = await contractStores();
+const stores = await engineStores();
 
 describe.each(stores.map((s) => [s.name, s] as const))('live seat stream on %s', (_name, store) => {
   let t: LiveApp;

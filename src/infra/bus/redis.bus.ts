@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { SeatChangeBus } from '../../services/ports.js';
 import { decodeNotice, encodeNotice } from './codec.js';
 import { LocalListeners } from './memory.bus.js';
 import { Outbox } from './outbox.js';
+import { duplicateRedis, type RedisConnection } from '../redis/client.js';
 
 const READY_WAIT_MS = 2500;
 
 export interface RedisBusOptions {
   /** The service's Redis client: the bus opens its own two connections with the same settings. */
-  redis: Redis;
+  redis: RedisConnection;
   /** Namespaces the channel, as REDIS_KEY_PREFIX namespaces keys (several deployments, one Redis). */
   prefix: string;
   onError?: (e: unknown) => void;
@@ -27,8 +27,8 @@ export async function redisBus(o: RedisBusOptions): Promise<SeatChangeBus> {
   const onError = o.onError ?? (() => undefined);
   const local = new LocalListeners();
   // No key prefix: ioredis would not apply it to channel names consistently; the channel carries it.
-  const publisher = o.redis.duplicate({ keyPrefix: '' });
-  const subscriber = o.redis.duplicate({ keyPrefix: '', enableOfflineQueue: true });
+  const publisher = duplicateRedis(o.redis, { keyPrefix: '' });
+  const subscriber = duplicateRedis(o.redis, { keyPrefix: '', enableOfflineQueue: true });
   publisher.on('error', () => undefined);
   subscriber.on('error', () => undefined);
 

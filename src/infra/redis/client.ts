@@ -1,8 +1,20 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { DomainError } from '../../domain/errors.js';
 import { defineHoldScripts, type HoldScripts } from './scripts.js';
 
-export type RedisClient = Redis & HoldScripts;
+/** One Redis, or a Redis Cluster: the service uses both alike (every script touches one slot). */
+export type RedisConnection = Redis | Cluster;
+export type RedisClient = RedisConnection & HoldScripts;
+
+/** Where Redis is: `REDIS_URL`, or the seed nodes of a cluster (`REDIS_CLUSTER_NODES`). */
+export type RedisTarget = { url: string } | { nodes: { host: string; port: number }[] };
+
+export function parseClusterNodes(list: string): { host: string; port: number }[] {
+  return list.split(',').map((n) => {
+    const at = n.lastIndexOf(':');
+    return { host: n.slice(0, at).trim(), port: Number(n.slice(at + 1)) };
+  });
+}
 
 const CONNECT_TIMEOUT_MS = 2000;
 // A lost or hung Redis must turn into a quick 503, not a request that waits: every command gets at
@@ -14,15 +26,18 @@ const MAX_RECONNECT_DELAY_MS = 1000;
  * Opens the client and waits (briefly) for it to be ready. A Redis that is down at start does not stop
  * the server: holds answer 503 and /readyz says so until the client, which reconnects forever, gets back.
  */
-export async function connectRedis(url: string, keyPrefix: string): Promise<RedisClient> {
-  const redis = new Redis(url, {
-    keyPrefix,
+export async function connectRedis(target: RedisTarget, keyPrefix: string): Promise<RedisClient> {
+  const options: RedisOptions = {
     connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
-  });
+  };
+  const redis =
+    'url' in target
+      ? new Redis(target.url, { ...options, keyPrefix })
+      : new Cluster(target.nodes, clusterOptions(options, keyPrefix));
   // Connection errors reach callers as failed commands (503) and /readyz; without a listener, ioredis
   // would print each reconnect attempt to stderr.
   redis.on('error', () => undefined);
@@ -37,7 +52,38 @@ export async function connectRedis(url: string, keyPrefix: string): Promise<Redi
   return redis as RedisClient;
 }
 
-export async function closeRedis(redis: Redis): Promise<void> {
+/**
+ * A cluster client: commands go to the master of their slot (reads too: a replica may lag behind a hold),
+ * and a failover (a replica promoted) is followed by refreshing the slot map; meanwhile commands fail
+ * fast, so requests answer 503 for those seconds rather than wait.
+ */
+function clusterOptions(redisOptions: RedisOptions, keyPrefix: string): ClusterOptions {
+  return {
+    keyPrefix,
+    redisOptions,
+    scaleReads: 'master',
+    enableOfflineQueue: false,
+    maxRedirections: 4,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
+    clusterRetryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
+  };
+}
+
+/** A second connection to the same Redis (or cluster), e.g. for pub/sub, with some options changed. */
+export function duplicateRedis(redis: RedisConnection, options: RedisOptions): RedisConnection {
+  if (redis instanceof Cluster) {
+    const { keyPrefix, enableOfflineQueue } = options;
+    return redis.duplicate([], {
+      ...(keyPrefix !== undefined && { keyPrefix }),
+      ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
+    });
+  }
+  return redis.duplicate(options);
+}
+
+export async function closeRedis(redis: RedisConnection): Promise<void> {
   await redis.quit().catch(() => undefined);
   redis.disconnect();
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /*
  * The Lua scripts of the Redis hold store. Each touches keys of ONE hash slot only (the keys share a
@@ -220,7 +220,7 @@ const SCRIPTS: [keyof HoldScripts, number, string][] = [
   ['holdLoadSold', 1, LOAD_SOLD],
 ];
 
-export function defineHoldScripts(redis: Pick<Redis, 'defineCommand'>): void {
+export function defineHoldScripts(redis: Pick<Redis | Cluster, 'defineCommand'>): void {
   for (const [name, numberOfKeys, lua] of SCRIPTS) redis.defineCommand(name, { numberOfKeys, lua });
 }
 
