@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { errorMessages } from '../domain/errors.js';
 
 /** One source for validation, types and the OpenAPI document. */
 const Id = Type.String({ minLength: 1, maxLength: 64, description: 'An opaque ID (a UUID).' });
@@ -8,8 +9,18 @@ export const MAX_SEAT_LIST = 100;
 export const SeatIdList = Type.Array(Id, { minItems: 1, maxItems: MAX_SEAT_LIST, uniqueItems: true });
 
 export const ErrorBody = Type.Object(
-  { error: Type.String(), message: Type.String() },
-  { additionalProperties: true, description: 'Every error: a stable code, a human message, and details.' },
+  {
+    error: Type.Enum(Object.keys(errorMessages), {
+      type: 'string',
+      description: 'A stable code: see the table in the description of the API.',
+    }),
+    message: Type.String(),
+  },
+  {
+    $id: 'Error',
+    additionalProperties: true,
+    description: 'Every error: a stable code, a human message, and details.',
+  },
 );
 
 export const SessionBody = Type.Object({ sessionID: Type.String(), expiresAt: Time });
@@ -137,10 +148,14 @@ export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
 });
 
-/** The error answers a route documents besides its success. */
+/** The error answers a route documents besides its success: the shared schema `Error` (see buildApp). */
 export const errors = (...statuses: number[]): Record<number, TSchema> =>
-  Object.fromEntries(statuses.map((s) => [s, ErrorBody]));
+  Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')]));
 
 type Security = { [scheme: string]: string[] }[];
 export const SESSION_SECURITY: Security = [{ sessionHeader: [] }, { sessionCookie: [] }];
 export const ADMIN_SECURITY: Security = [{ adminToken: [] }];
+/** No credentials needed. */
+export const PUBLIC: Security = [];
+/** Works without credentials; a session, when sent, changes the answer. */
+export const OPTIONAL_SESSION: Security = [{}, ...SESSION_SECURITY];

@@ -25,7 +25,12 @@ export const lifecycleRoutes =
         // No preHandler: the session is checked in the same step as the seats (one round trip).
         schema: {
           tags: ['seats'],
+          operationId: 'lockSeats',
           summary: 'Hold seats, all or nothing; refreshes every hold of the session in the event',
+          description:
+            'Holds every listed seat or none. A success gives every seat the session holds in the event one ' +
+            "deadline, now + LOCK_TTL_SECONDS, capped at the hold's beginning + MAX_HOLD_SECONDS. Seats sold " +
+            'or held by another session: `409 SEATS_UNAVAILABLE` listing them in `unavailable`.',
           security: SESSION_SECURITY,
           body: LockRequest,
           response: { 200: LockResponse, ...errors(400, 401, 404, 409, 422, 429, 503) },
@@ -39,7 +44,11 @@ export const lifecycleRoutes =
       {
         schema: {
           tags: ['seats'],
+          operationId: 'cancelLocks',
           summary: 'Release held seats: the listed ones, or all (in the event, if given)',
+          description:
+            'Releases the listed seats this session holds, or without `seatIDs` all its holds (in `eventID` ' +
+            'if given). Seats it does not hold are ignored; sold seats are never released.',
           security: SESSION_SECURITY,
           body: CancelRequest,
           response: { 200: CancelResponse, ...errors(400, 401, 404, 429, 503) },
@@ -54,6 +63,7 @@ export const lifecycleRoutes =
         preHandler: session,
         schema: {
           tags: ['seats'],
+          operationId: 'confirmSeats',
           summary: 'Pay for held seats and turn them into a reservation',
           description:
             'Send an `Idempotency-Key` to make retries safe: the same key and body replay the first answer ' +
