@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { loadSession, requireAdmin } from '../auth.js';
 import type { AppServices } from '../app.js';
+import { eventFormErrors } from '../event-form-errors.js';
 import {
   ADMIN_SECURITY,
   errors,
@@ -30,9 +31,10 @@ export const eventRoutes =
       {
         onRequest: admin,
         bodyLimit: EVENT_BODY_LIMIT,
+        schemaErrorFormatter: eventFormErrors,
         schema: {
           tags: ['events'],
-          summary: 'Create an event from a layout or a list of seats (admin)',
+          summary: 'Create an event from a layout, a list of seats, or a venue (admin)',
           security: ADMIN_SECURITY,
           body: EventCreate,
           response: { 201: EventCreated, ...errors(400, 401, 413, 503) },
