@@ -204,3 +204,32 @@ describe.each(stores.map((s) => [s.name, s] as const))('venues on %s', (_name, s
     expect(seats[19_999]).toMatchObject({ name: 'Bowl R20-1000', price: 6500 });
   });
 });
+
+describe('the demo event', () => {
+  it('is a small venue: two sections, two categories, accessible seats and a standing area', async () => {
+    const t = await startApp(stores[0]!, { env: { SEED_DEMO: 'true' } });
+    try {
+      const [demo] = (await t.api.get('/api/events')).body.events;
+      expect(demo).toMatchObject({ name: 'Demo Concert', seatCount: 200 });
+      const map = (await t.api.get(`/api/seats/${demo.eventID}`)).body;
+      expect([...new Set(map.seats.map((s: any) => s.section))]).toEqual(['Stalls', 'Balcony']);
+      expect(map.categories.map((c: any) => c.label)).toEqual(['Premium', 'Standard']);
+      expect(map.seats.filter((s: any) => s.accessible).map((s: any) => s.name)).toEqual([
+        'Stalls G-1',
+        'Stalls G-2',
+        'Stalls G-19',
+        'Stalls G-20',
+      ]);
+      expect(map.areas).toMatchObject([{ name: 'Standing', capacity: 100, available: 100 }]);
+      const best = await t.api.post(
+        '/api/lock/best',
+        { eventID: demo.eventID, quantity: 3, category: 'standard' },
+        { session: await t.api.session() },
+      );
+      expect(best.status).toBe(200);
+      expect(best.body.chosen).toHaveLength(3);
+    } finally {
+      await t.close();
+    }
+  });
+});
