@@ -4,7 +4,7 @@ import { DEMO_VENUE } from '../../src/services/seed.service.js';
 import { ADMIN_TOKEN } from '../helpers/app.js';
 import { testStores } from '../helpers/stores.js';
 import { liveApp, type LiveApp } from '../stream/helpers.js';
-import { browserAvailable, ensureWebBuilt, launch } from './browser.js';
+import { browserAvailable, ensureWebBuilt, launch, openEvent } from './browser.js';
 
 const [pglite] = await testStores();
 
@@ -34,20 +34,8 @@ describe.skipIf(!browserAvailable())('a venue in the browser', () => {
     await t?.close();
   });
 
-  async function open(viewport = { width: 1280, height: 800 }) {
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    context.setDefaultTimeout(5000);
-    const page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded'))
-        problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${t.base}/#event=${eventID}`);
-    await page.getByText('Live: seats change here').waitFor();
-    return page;
-  }
+  const open = (viewport = { width: 1280, height: 800 }) =>
+    openEvent(browser, `${t.base}/#event=${eventID}`, { contexts, problems, viewport });
 
   it('draws sections and rows in category colours with a price legend and accessible seats', async () => {
     const page = await open();
