@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startApp, type TestApp } from '../helpers/app.js';
 import { pickRandom, request } from '../helpers/http.js';
-import { testStores } from '../helpers/stores.js';
+import { engineStores } from '../helpers/stores.js';
 import { categories } from '../helpers/venues.js';
 
-const stores = await testStores();
+const stores = await engineStores();
 
 /** Stalls (category A, two accessible seats at the left of row A) in front of a Balcony (category B). */
 const theatre = {
