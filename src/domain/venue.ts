@@ -33,9 +33,10 @@ function firstDuplicate<T>(items: readonly T[], key: (item: T) => string | numbe
   return items.findIndex((item) => seen.size === seen.add(key(item)).size);
 }
 
-function unique<T>(items: readonly T[], key: (item: T) => string | number, path: (i: number) => string) {
-  const dup = firstDuplicate(items, key);
-  if (dup >= 0) invalid(path(dup), `"${key(items[dup]!)}" appears more than once.`);
+/** Every `items[i][field]` differs, else the first repeat is named: `${at}[i].${field}`. */
+function unique<T, K extends keyof T & string>(items: readonly T[], field: K, at: string): void {
+  const dup = firstDuplicate(items, (item) => String(item[field]));
+  if (dup >= 0) invalid(`${at}[${dup}].${field}`, `"${String(items[dup]![field])}" appears more than once.`);
 }
 
 /** Seats are named `<section> <row>-<number>`, e.g. `Stalls C-12`. */
@@ -49,36 +50,19 @@ export const venueSeatName = (section: string, row: string, number: number) => `
 export function expandVenue(input: VenueInput, maxSeats: number): Venue {
   const sections = input.sections ?? [];
   const areas = input.areas ?? [];
-  unique(
-    input.categories,
-    (c) => c.key,
-    (i) => `categories[${i}].key`,
-  );
+  unique(input.categories, 'key', 'categories');
   const categories = new Map(input.categories.map((c) => [c.key, c]));
   const category = (key: string, field: string) =>
     categories.get(key) ?? invalid(field, `no category "${key}" in categories.`);
 
-  unique(
-    sections,
-    (s) => s.name,
-    (i) => `sections[${i}].name`,
-  );
+  unique(sections, 'name', 'sections');
   let count = 0;
   sections.forEach((section, i) => {
-    unique(
-      section.rows,
-      (r) => r.name,
-      (j) => `sections[${i}].rows[${j}].name`,
-    );
+    unique(section.rows, 'name', `sections[${i}].rows`);
     section.rows.forEach((row, j) => {
       const at = `sections[${i}].rows[${j}]`;
       category(row.category, `${at}.category`);
-      if (typeof row.seats !== 'number')
-        unique(
-          row.seats,
-          (s) => s.number,
-          (k) => `${at}.seats[${k}].number`,
-        );
+      if (typeof row.seats !== 'number') unique(row.seats, 'number', `${at}.seats`);
       count += typeof row.seats === 'number' ? row.seats : row.seats.length;
     });
   });
@@ -94,11 +78,7 @@ export function expandVenue(input: VenueInput, maxSeats: number): Venue {
   if (ranked > 0 && ranked < seats.length)
     invalid('sections', `${ranked} of ${seats.length} seats have a rank: give every seat a rank, or none.`);
 
-  unique(
-    areas,
-    (a) => a.name,
-    (i) => `areas[${i}].name`,
-  );
+  unique(areas, 'name', 'areas');
   const placed = areas.map((a, i) => ({ ...a, price: category(a.category, `areas[${i}].category`).price }));
   return { categories: input.categories, seats, areas: placed };
 }

@@ -22,7 +22,7 @@ export interface BestRequest extends BestFilter {
  * Best available: reads which seats are free now, picks the best block (src/domain/best-available.ts),
  * and locks it through the same all-or-nothing lock as POST /api/lock. The lock decides: a block
  * taken in the meantime fails it as a whole, and the pick runs again without those seats, so no seat
- * is ever chosen twice. The read is not locked and costs one query per store.
+ * is ever chosen twice. The read takes no lock: the sold seats and the live holds, asked side by side.
  */
 export class BestAvailableService {
   private readonly rows = new WeakMap<EventLayout, { rows: SeatRows; index: Map<string, number> }>();
