@@ -22,6 +22,7 @@ import { withHoldSweep } from './infra/redis/cleanup.js';
 import { closeRedis, connectRedis, parseClusterNodes, type RedisTarget } from './infra/redis/client.js';
 import { redisHoldStore } from './infra/redis/hold-store.js';
 import { redisSessionCache } from './infra/redis/session-cache.js';
+import { BestAvailableService } from './services/best-available.service.js';
 import { CleanupService, type CleanupDeps } from './services/cleanup.service.js';
 import { ConfirmService } from './services/confirm.service.js';
 import { EventService } from './services/event.service.js';
@@ -155,15 +156,21 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     config.SESSION_TTL_SECONDS,
   );
 
+  const locks = new LockService(
+    { holds, layouts, sessions: sessionService, clock, changes },
+    {
+      lockTtlSeconds: config.LOCK_TTL_SECONDS,
+      maxSeatsPerSession: config.MAX_SEATS_PER_SESSION,
+      maxHoldSeconds: config.MAX_HOLD_SECONDS,
+    },
+  );
+
   const services: AppServices = {
     sessions: sessionService,
-    locks: new LockService(
-      { holds, layouts, sessions: sessionService, clock, changes },
-      {
-        lockTtlSeconds: config.LOCK_TTL_SECONDS,
-        maxSeatsPerSession: config.MAX_SEATS_PER_SESSION,
-        maxHoldSeconds: config.MAX_HOLD_SECONDS,
-      },
+    locks,
+    best: new BestAvailableService(
+      { layouts, seats: repos.seats, holds, locks, sessions: sessionService, clock },
+      { maxSeatsPerSession: config.MAX_SEATS_PER_SESSION },
     ),
     confirms: new ConfirmService({
       ...repos,

@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { BestAvailableService } from '../services/best-available.service.js';
 import type { ConfirmService } from '../services/confirm.service.js';
 import type { EventService } from '../services/event.service.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
@@ -30,6 +31,7 @@ import { DEFAULT_WEB_ROOT, registerWeb } from './web.js';
 export interface AppServices {
   sessions: SessionService;
   locks: LockService;
+  best: BestAvailableService;
   confirms: ConfirmService;
   idempotency: IdempotencyService;
   events: EventService;

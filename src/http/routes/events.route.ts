@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { loadSession, requireAdmin } from '../auth.js';
 import type { AppServices } from '../app.js';
+import { eventFormErrors } from '../event-form-errors.js';
 import {
   ADMIN_SECURITY,
   errors,
@@ -32,13 +33,15 @@ export const eventRoutes =
       {
         onRequest: admin,
         bodyLimit: EVENT_BODY_LIMIT,
+        schemaErrorFormatter: eventFormErrors,
         schema: {
           tags: ['events'],
           operationId: 'createEvent',
-          summary: 'Create an event from a layout or a list of seats (admin)',
+          summary: 'Create an event from a layout, a list of seats, or a venue (admin)',
           description:
             'A layout makes `rows` × `seatsPerRow` seats named row letter + number (`A1`, …, `Z20`, `AA1`, …), ' +
-            'all at one price; a list names each seat and its price.',
+            'all at one price; a list names each seat and its price; a venue has sections of rows with price ' +
+            'categories and standing areas, its seats named `<section> <row>-<number>`.',
           security: ADMIN_SECURITY,
           body: EventCreate,
           response: { 201: EventCreated, ...errors(400, 401, 413, 503) },

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSession, sessionToken } from '../auth.js';
 import type { AppServices } from '../app.js';
 import {
+  BestRequest,
+  BestResponse,
   CancelRequest,
   CancelResponse,
   ConfirmRequest,
@@ -37,6 +39,30 @@ export const lifecycleRoutes =
         },
       },
       (request) => s.locks.lock(sessionToken(request), request.body.eventID, request.body.seatIDs),
+    );
+
+    app.post(
+      '/api/lock/best',
+      {
+        schema: {
+          tags: ['seats'],
+          summary: 'Pick the best free seats side by side in one row and hold them, in one step',
+          description:
+            "Best means nearest the front (sections in the venue's order, then rows front to back), then " +
+            'nearest the middle of the row; if the venue ranks its seats, the block whose worst seat ranks ' +
+            'best, then the lowest sum of ranks. A block that would leave a single free seat stranded next ' +
+            'to it is avoided when another block in the same row, or in a row as good, does not. Holds ' +
+            "like `POST /api/lock` (and refreshes the session's other holds in the event). No fitting " +
+            'block: `409 NO_SEATS_TOGETHER`.',
+          security: SESSION_SECURITY,
+          body: BestRequest,
+          response: { 200: BestResponse, ...errors(400, 401, 404, 409, 422, 429, 503) },
+        },
+      },
+      (request) => {
+        const { eventID, ...filter } = request.body;
+        return s.best.lock(sessionToken(request), { eventId: eventID, ...filter });
+      },
     );
 
     app.post(
