@@ -101,6 +101,7 @@ describe('failures inside the service', () => {
     const broken: PaymentGateway = {
       charge: () => Promise.reject(new Error('secret internal detail: gateway socket hang up')),
       void: () => Promise.resolve(),
+      refund: () => Promise.reject(new Error('secret internal detail: gateway socket hang up')),
     };
     t = await startApp(pglite, { payments: broken });
     const { eventID, seatIDs } = await t.api.event();
