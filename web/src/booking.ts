@@ -3,6 +3,7 @@ import { clockTime, countdown, list, money, plural } from './format';
 import { LIVE_WORDS, LiveSeats } from './live';
 import { Checkout } from './checkout';
 import { humanMessage } from './messages';
+import { saveBooking } from './my-booking';
 import { SeatMap, SEAT_WORDS, type SeatInfo, type SeatView } from './seat-map';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -234,7 +235,15 @@ export class Booking {
         this.mine.clear();
         this.until = null;
         this.apply(reservation.seatIDs.map((seatID) => ({ seatID, status: 'confirmed', lockUntil: null })));
-        const amount = this.checkout.showReceipt(this.names(reservation.seatIDs), reservation, order);
+        const seatNames = this.names(reservation.seatIDs);
+        const amount = this.checkout.showReceipt(seatNames, reservation, order);
+        saveBooking({
+          reservation,
+          order,
+          eventName: event.name,
+          seatNames,
+          bookedAt: new Date().toISOString(),
+        });
         this.ui.status(`Booked! ${this.names(reservation.seatIDs)}, ${amount} paid.`);
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 'PAYMENT_FAILED')) throw e;
