@@ -78,10 +78,15 @@ export class WebhookDelivery implements WebhookSignals {
     this.tick();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops polling and waits a little for the sends in flight. Not for a hanging receiver's full timeout:
+   * a shutdown must not wait on someone else's server. A send cut off here is retried once its lease
+   * runs out (at least once, never lost).
+   */
+  async stop(waitMs = 2000): Promise<void> {
     this.started = false;
     clearTimeout(this.timer);
-    await this.running;
+    await Promise.race([this.running, new Promise((r) => setTimeout(r, waitMs).unref())]);
   }
 
   /** Something was written to the outbox: send it now rather than at the next poll. */

@@ -33,7 +33,7 @@ const percentile = (xs: number[], p: number) =>
 describe.each(shareable.map((s) => [s.name, s] as const))(
   'two instances on one %s database',
   (_name, store) => {
-    let a: TestApp;
+    let a: Awaited<ReturnType<typeof startApp>>;
     let b: TestApp;
     let receiver: WebhookReceiver;
     beforeAll(async () => {

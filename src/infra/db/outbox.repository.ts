@@ -80,8 +80,14 @@ export function outboxRepository(db: Db): OutboxRepository {
         );
       }),
 
-    markSoldOut: (eventId, now) =>
-      db.transaction(async (tx) => {
+    async markSoldOut(eventId, now) {
+      // Almost always there are seats left: one plain read, no transaction, and done.
+      const untold = await db.query(
+        `SELECT 1 FROM events e WHERE e.id = $1 AND e.sold_out_at IS NULL AND ${NOTHING_ON_SALE}`,
+        [eventId],
+      );
+      if (untold.rows.length === 0) return false;
+      return db.transaction(async (tx) => {
         // The event's row serializes this check with refunds, which clear the mark under the same row
         // lock: NO KEY UPDATE, so that sales (which only key-share it) never wait for it.
         const { rows } = await tx.query<{ id: string; name: string; seats: number }>(
@@ -106,7 +112,8 @@ export function outboxRepository(db: Db): OutboxRepository {
           now,
         );
         return true;
-      }),
+      });
+    },
 
     async soldOutUntold(limit) {
       const { rows } = await db.query<{ id: string }>(
