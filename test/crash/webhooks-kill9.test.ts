@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../helpers/app.js';
+import { confirmBurstThenKill } from '../helpers/burst.js';
 import { request } from '../helpers/http.js';
 import { startServer } from '../helpers/server-process.js';
 import { testStores } from '../helpers/stores.js';
@@ -47,44 +48,10 @@ describe.each(stores.map((s) => [s.name, s] as const))(
         body: { url: receiver.url, events: ['reservation.confirmed'] },
       });
       receiver.secret = hook.body.secret;
-      const ev = await request(base, 'POST', '/api/events', {
-        admin: ADMIN_TOKEN,
-        body: { name: 'Crash', currency: 'EUR', layout: { rows: 1, seatsPerRow: SEATS, price: 700 } },
-      });
-      const eventID = ev.body.eventID as string;
-      const seatIDs = (await request(base, 'GET', `/api/seats/${eventID}`)).body.seats.map(
-        (s: any) => s.seatID,
-      );
-      const customerID = (await request(base, 'POST', '/api/customers', { body: { name: 'C' } })).body
-        .customerID;
-      const buyers = await Promise.all(
-        seatIDs.map(async (seat: string) => {
-          const sid = (await request(base, 'POST', '/api/sessions')).body.sessionID;
-          await request(base, 'POST', '/api/lock', { session: sid, body: { eventID, seatIDs: [seat] } });
-          return sid as string;
-        }),
-      );
       // Every confirm at once; the process dies as soon as the first few are answered, with sales just
       // committed whose messages are still in the outbox (or in the middle of being sent).
-      let answered = 0;
-      let firstAnswers: () => void = () => undefined;
-      const someAnswered = new Promise<void>((r) => (firstAnswers = r));
-      const burst = buyers.map((sid) =>
-        request(base, 'POST', '/api/confirm', {
-          session: sid,
-          body: { eventID, customerID, payment: { token: 'tok_ok' } },
-        }).then(
-          (r) => {
-            if (r.status === 201 && ++answered >= 3) firstAnswers();
-            return r.status === 201 ? (r.body.reservation.reservationID as string) : null;
-          },
-          () => null,
-        ),
-      );
-      await Promise.race([someAnswered, new Promise((r) => setTimeout(r, 5000))]);
-      server.child.kill('SIGKILL');
-      const acknowledged = (await Promise.all(burst)).filter((id): id is string => id !== null);
-      await server.exited;
+      const { eventID, answers } = await confirmBurstThenKill(server, SEATS);
+      const acknowledged = answers.filter((id): id is string => id !== null);
       const before = receiver.unique().size;
 
       const restarted = await startServer(env);
