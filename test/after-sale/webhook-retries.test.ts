@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/http/metrics.js';
 import { ManualClock } from '../../src/infra/clock.js';
+import { outboxRepository } from '../../src/infra/db/outbox.repository.js';
 import { Monitor } from '../../src/monitor.js';
 import { Alerter } from '../../src/services/alert.service.js';
 import type { GaveUp } from '../../src/services/webhook-delivery.service.js';
@@ -170,6 +172,54 @@ describe.each(stores.map((s) => [s.name, s] as const))('webhook retries on %s', 
     expect(log[0]).toMatchObject({ result: 'failed', attempt: attempts, statusCode: null });
     expect(log).toHaveLength(attempts);
     expect(sale.reservation.status).toBe('confirmed');
+  });
+
+  it("a crashed worker's claim is taken over once its lease runs out, and the message delivered once", async () => {
+    await register(['reservation.confirmed']);
+    await sell(2);
+    // Another instance claims both and dies before sending: its lease (25 s by default) holds them.
+    const dead = outboxRepository(t.container.db);
+    const now = clock.now();
+    expect(await dead.claim(now, new Date(now.getTime() + 25_000), 10, randomUUID())).toHaveLength(2);
+    expect(await t.container.webhooks.runOnce()).toBe(0);
+    clock.advance(24_000);
+    expect(await t.container.webhooks.runOnce()).toBe(0);
+    clock.advance(1_000);
+    expect(await t.container.webhooks.runOnce()).toBe(2);
+    expect(receiver.received).toHaveLength(2);
+    expect(receiver.unique().size).toBe(2);
+  });
+
+  it('event.sold_out is told once per sell-out; a check lost to a crash is made up by the sweep', async () => {
+    await register(['event.sold_out']);
+    const sales = await sell(2);
+    const soldOut = async () => {
+      await t.container.webhooks.runOnce();
+      return receiver.ofType('event.sold_out').length;
+    };
+    await expect.poll(soldOut).toBe(1); // the check after the last sale runs in the background
+    await t.container.webhooks.sweepSoldOut();
+    expect(await soldOut()).toBe(1);
+
+    // Refunded and sold again: a second sell-out, told again.
+    const eventID = sales[0].reservation.eventID;
+    await t.api.post(`/api/reservations/${sales[0].reservation.reservationID}/cancel`, undefined, {
+      admin: true,
+    });
+    await t.container.webhooks.sweepSoldOut();
+    expect(await soldOut()).toBe(1);
+    const session = await t.api.session();
+    await t.api.post('/api/lock', { eventID, seatIDs: sales[0].reservation.seatIDs }, { session });
+    const customerID = await t.api.customer();
+    await t.api.post('/api/confirm', { eventID, customerID, payment: { token: 'tok_visa' } }, { session });
+    await expect.poll(soldOut).toBe(2);
+
+    // As if the process died between the last sale's commit and its check: the sweep tells it.
+    await t.container.db.query('UPDATE events SET sold_out_at = NULL WHERE id = $1', [eventID]);
+    await t.container.webhooks.sweepSoldOut();
+    expect(await soldOut()).toBe(3);
+    await t.container.webhooks.sweepSoldOut();
+    expect(await soldOut()).toBe(3);
   });
 
   it('a deleted webhook gets nothing more, and its pending deliveries are dropped', async () => {
