@@ -273,8 +273,6 @@ export interface WebhookSignals {
   sold(eventId: string): void;
 }
 
-export const noWebhookSignals: WebhookSignals = { wake: () => undefined, sold: () => undefined };
-
 export interface OrderRepository {
   createPending(o: {
     id: string;
