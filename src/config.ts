@@ -35,6 +35,8 @@ const Schema = Type.Object({
     },
   ),
   DB_POOL_SIZE: Int(20, 1, 1000),
+  // How long one webhook delivery may take before it counts as failed (and is retried later).
+  WEBHOOK_TIMEOUT_SECONDS: Int(10, 1, 60),
 });
 
 export type Config = Readonly<Static<typeof Schema>>;

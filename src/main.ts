@@ -38,6 +38,11 @@ async function main() {
     telemetry: monitor,
     // A lost LISTEN or Redis connection, a failed re-read: the live map heals itself, but say so.
     onFeedError: (e) => app.log.warn({ err: e }, 'live seat map'),
+    onWebhook: {
+      onAttempt: (result) => monitor.webhookAttempt(result),
+      onGiveUp: (d) => monitor.webhookGaveUp(d),
+      onError: (e) => app.log.warn({ err: e }, 'webhook delivery'),
+    },
     onCleanup: {
       onRun: (r) => monitor.cleanupRan(r),
       onError: (e) => {

@@ -42,6 +42,18 @@ export class Monitor implements Telemetry {
     );
   }
 
+  webhookAttempt(result: 'delivered' | 'retrying' | 'failed'): void {
+    this.o.metrics.webhookAttempts.inc({ result });
+  }
+
+  /** A webhook message undelivered after a day of retries: the receiver needs a human. */
+  webhookGaveUp(d: { webhookId: string; type: string; attempts: number }): void {
+    this.alert(
+      `webhook-failed-${d.webhookId}`,
+      `Webhook ${d.webhookId}: a ${d.type} message could not be delivered after ${d.attempts} attempts over 24 h; given up. See GET /api/webhooks/${d.webhookId}/deliveries.`,
+    );
+  }
+
   /** Called for every 5xx answer. */
   serverError(): void {
     if (this.serverErrors.hit()) {

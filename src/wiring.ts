@@ -13,6 +13,10 @@ import { holdRepository } from './infra/db/hold.repository.js';
 import { idempotencyRepository } from './infra/db/idempotency.repository.js';
 import { migrate } from './infra/db/migrate.js';
 import { orderRepository } from './infra/db/order.repository.js';
+import { outboxRepository } from './infra/db/outbox.repository.js';
+import { seatHistoryRepository } from './infra/db/seat-history.repository.js';
+import { webhookRepository } from './infra/db/webhook.repository.js';
+import { fetchWebhookSender } from './infra/webhooks/sender.js';
 import { createPgliteDb } from './infra/db/pglite.js';
 import { openPostgresDb } from './infra/db/postgres.js';
 import { seatRepository } from './infra/db/seat.repository.js';
@@ -26,6 +30,7 @@ import { BestAvailableService } from './services/best-available.service.js';
 import { CleanupService, type CleanupDeps } from './services/cleanup.service.js';
 import { ConfirmService } from './services/confirm.service.js';
 import { EventService } from './services/event.service.js';
+import { SeatHistoryService } from './services/history.service.js';
 import { IdempotencyService } from './services/idempotency.service.js';
 import { LayoutCache } from './services/layout-cache.js';
 import { LockService } from './services/lock.service.js';
@@ -38,10 +43,17 @@ import {
   type Telemetry,
 } from './services/ports.js';
 import { PublicSeats } from './services/public-seats.js';
+import { RefundService } from './services/refund.service.js';
 import { SeatMaps } from './services/seat-maps.js';
 import { SeatFeed, type SeatFeedOptions } from './services/seat-feed.service.js';
 import { seedDemo } from './services/seed.service.js';
 import { SessionService } from './services/session.service.js';
+import {
+  WebhookDelivery,
+  type DeliveryDeps,
+  type DeliveryOptions,
+} from './services/webhook-delivery.service.js';
+import { WebhookService } from './services/webhook.service.js';
 
 export interface Overrides {
   clock?: Clock;
@@ -51,11 +63,16 @@ export interface Overrides {
   /** Failures of the live seat map (a lost bus connection, a failed re-read): logged, never fatal. */
   onFeedError?: (e: unknown) => void;
   feed?: Partial<SeatFeedOptions>;
+  /** The webhook worker's timing (tests: `pollMs: 0` to drive it by hand with runOnce). */
+  webhookDelivery?: Partial<DeliveryOptions>;
+  /** What the webhook worker reports: give-ups (alerts), attempts (metrics), failures of its own. */
+  onWebhook?: Pick<DeliveryDeps, 'onGiveUp' | 'onAttempt' | 'onError'>;
 }
 
 export interface Container {
   services: AppServices;
   cleanup: CleanupService;
+  webhooks: WebhookDelivery;
   db: Db;
   close(): Promise<void>;
 }
@@ -139,6 +156,16 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     idempotency: idempotencyRepository(db),
   };
   const layouts = new LayoutCache(repos);
+  // The outbox's worker: started here, on every instance; they share the work through leases.
+  const webhooks = new WebhookDelivery(
+    {
+      outbox: outboxRepository(db),
+      sender: fetchWebhookSender(config.WEBHOOK_TIMEOUT_SECONDS * 1000),
+      clock,
+      ...o.onWebhook,
+    },
+    { leaseMs: 2 * config.WEBHOOK_TIMEOUT_SECONDS * 1000 + 5000, ...o.webhookDelivery },
+  );
   // Seat maps are cached documents: a change made here drops its event's document at once, before the
   // notice goes out; changes made elsewhere drop it when their notice arrives.
   const seatMaps = new SeatMaps({ layouts, seats: repos.seats, holds, clock });
@@ -180,7 +207,19 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
       clock,
       changes,
       telemetry: o.telemetry ?? noTelemetry,
+      webhooks,
     }),
+    refunds: new RefundService({
+      bookings: repos.bookings,
+      payments,
+      holds,
+      changes,
+      clock,
+      webhooks,
+      onError: o.onFeedError,
+    }),
+    history: new SeatHistoryService({ history: seatHistoryRepository(db), ...repos }),
+    webhooks: new WebhookService({ webhooks: webhookRepository(db), clock }),
     idempotency: new IdempotencyService({ idempotency: repos.idempotency, clock }),
     events,
     seatMaps,
@@ -211,12 +250,15 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     ...o.onCleanup,
   });
   services.feed.start();
+  webhooks.start();
   return {
     services,
     cleanup,
+    webhooks,
     db,
     close: async () => {
       await cleanup.stop();
+      await webhooks.stop();
       services.feed.close();
       await bus.close();
       if (redis) await closeRedis(redis);

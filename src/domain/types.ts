@@ -1,5 +1,6 @@
 export type SeatStatus = 'available' | 'locked' | 'confirmed';
-export type OrderStatus = 'pending' | 'paid' | 'failed';
+export type OrderStatus = 'pending' | 'paid' | 'failed' | 'refunded';
+export type ReservationStatus = 'confirmed' | 'cancelled';
 
 export interface Session {
   id: string;
@@ -51,7 +52,7 @@ export interface Reservation {
   eventID: string;
   seatIDs: string[];
   orderID: string;
-  status: 'confirmed';
+  status: ReservationStatus;
 }
 
 /** Where a seat is and what it is sold as; all but name and price are absent for a plain seat list. */
@@ -85,4 +86,42 @@ export interface NewArea {
 
 export interface Area extends NewArea {
   id: string;
+}
+
+/** One sale or refund of a seat, as its history shows it. */
+export interface SeatChangeRecord {
+  seatID: string;
+  at: string;
+  from: SeatStatus;
+  to: SeatStatus;
+  reason: 'sale' | 'refund';
+}
+
+/** What webhooks can be told about. */
+export const WEBHOOK_EVENT_TYPES = [
+  'reservation.confirmed',
+  'reservation.cancelled',
+  'order.failed',
+  'payment.voided',
+  'event.sold_out',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export interface WebhookInfo {
+  webhookID: string;
+  url: string;
+  events: WebhookEventType[];
+  createdAt: string;
+}
+
+/** One attempt to deliver a message to a webhook, for its delivery log. */
+export interface DeliveryAttempt {
+  messageID: string;
+  eventType: WebhookEventType;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  result: 'delivered' | 'retrying' | 'failed';
+  durationMs: number;
+  at: string;
 }

@@ -10,11 +10,14 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { BestAvailableService } from '../services/best-available.service.js';
 import type { ConfirmService } from '../services/confirm.service.js';
 import type { EventService } from '../services/event.service.js';
+import type { SeatHistoryService } from '../services/history.service.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
 import type { LockService } from '../services/lock.service.js';
+import type { RefundService } from '../services/refund.service.js';
 import type { SeatMaps } from '../services/seat-maps.js';
 import type { SeatFeed } from '../services/seat-feed.service.js';
 import { hashToken, type SessionService } from '../services/session.service.js';
+import type { WebhookService } from '../services/webhook.service.js';
 import { sessionToken } from './auth.js';
 import { errorMessages, type ErrorCode } from '../domain/errors.js';
 import { registerErrorHandling, statusOf } from './errors.js';
@@ -22,9 +25,11 @@ import { ErrorBody } from './schemas.js';
 import { instrument, type Metrics } from './metrics.js';
 import { eventRoutes } from './routes/events.route.js';
 import { lifecycleRoutes } from './routes/lifecycle.route.js';
+import { afterSaleRoutes } from './routes/after-sale.route.js';
 import { opsRoutes } from './routes/ops.route.js';
 import { sessionRoutes } from './routes/sessions.route.js';
 import { streamRoutes } from './routes/stream.route.js';
+import { webhookRoutes } from './routes/webhooks.route.js';
 import { DEFAULT_SSE_OPTIONS, type SseOptions } from './sse.js';
 import { DEFAULT_WEB_ROOT, registerWeb } from './web.js';
 
@@ -37,6 +42,9 @@ export interface AppServices {
   events: EventService;
   seatMaps: SeatMaps;
   feed: SeatFeed;
+  refunds: RefundService;
+  history: SeatHistoryService;
+  webhooks: WebhookService;
   readiness(): Promise<Record<string, boolean>>;
   dbStats(): { total: number; idle: number; waiting: number };
 }
@@ -189,6 +197,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   await app.register(sessionRoutes(services));
   await app.register(eventRoutes(services, opts.adminToken));
   await app.register(lifecycleRoutes(services));
+  await app.register(afterSaleRoutes(services, opts.adminToken));
+  await app.register(webhookRoutes(services, opts.adminToken));
   await app.register(opsRoutes(services, opts.metrics));
   await app.register(streamRoutes(services, { ...DEFAULT_SSE_OPTIONS, ...opts.stream }, opts.metrics));
   await registerWeb(app, opts.webRoot ?? DEFAULT_WEB_ROOT);

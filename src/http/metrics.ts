@@ -60,6 +60,12 @@ export function createMetrics() {
       help: 'Live seat map viewers cut off for falling behind',
       registers: [registry],
     }),
+    webhookAttempts: new Counter({
+      name: 'webhook_attempts_total',
+      help: 'Webhook delivery attempts by result (delivered, retrying, failed: given up after 24 h)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     dbPool: new Gauge({
       name: 'db_pool_connections',
       help: 'Database pool connections',

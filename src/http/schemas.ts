@@ -2,8 +2,8 @@ import { Type, type TSchema } from 'typebox';
 import { errorMessages } from '../domain/errors.js';
 
 /** One source for validation, types and the OpenAPI document. */
-const Id = Type.String({ minLength: 1, maxLength: 64, description: 'An opaque ID (a UUID).' });
-const Time = Type.String({ format: 'date-time' });
+export const Id = Type.String({ minLength: 1, maxLength: 64, description: 'An opaque ID (a UUID).' });
+export const Time = Type.String({ format: 'date-time' });
 export const MAX_SEAT_LIST = 100;
 
 export const SeatIdList = Type.Array(Id, { minItems: 1, maxItems: MAX_SEAT_LIST, uniqueItems: true });
@@ -182,9 +182,13 @@ export const Order = Type.Object({
   customerID: Id,
   amount: Type.Integer(),
   currency: Type.String(),
-  status: Type.Union([Type.Literal('paid'), Type.Literal('failed'), Type.Literal('pending')], {
-    description: '`pending` only for the instant between charge and sale.',
-  }),
+  status: Type.Union(
+    [Type.Literal('paid'), Type.Literal('failed'), Type.Literal('pending'), Type.Literal('refunded')],
+    {
+      description:
+        '`pending` only for the instant between charge and sale; `refunded` once its reservation was cancelled.',
+    },
+  ),
 });
 export const Reservation = Type.Object({
   reservationID: Id,
@@ -192,7 +196,9 @@ export const Reservation = Type.Object({
   eventID: Id,
   seatIDs: Type.Array(Id),
   orderID: Id,
-  status: Type.Literal('confirmed'),
+  status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')], {
+    description: '`cancelled` after a refund (the seats are on sale again).',
+  }),
 });
 export const ReservationList = Type.Object({
   reservations: Type.Array(Type.Intersect([Reservation, Type.Object({ order: Order })])),

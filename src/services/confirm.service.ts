@@ -15,6 +15,7 @@ import type {
   SeatChanges,
   SeatRepository,
   Telemetry,
+  WebhookSignals,
 } from './ports.js';
 
 export interface ConfirmInput {
@@ -40,6 +41,7 @@ export interface ConfirmDeps {
   changes: SeatChanges;
   telemetry: Telemetry;
   layouts: LayoutCache;
+  webhooks: WebhookSignals;
 }
 
 /** Checks the hold, charges, then writes seats, order and reservation in one transaction. */
@@ -72,6 +74,7 @@ export class ConfirmService {
         voided: false,
         now: deps.clock.now(),
       });
+      deps.webhooks.wake();
       return { status: 402, body: { error: 'PAYMENT_FAILED', message: 'The payment was declined.', order } };
     }
 
@@ -89,6 +92,7 @@ export class ConfirmService {
     if (!reservation) return this.holdLost(session, event.id, seatIds, orderId, charge.chargeId);
     await deps.holds.forget(session.id, event.id, seatIds);
     deps.changes.publish({ eventId: event.id, seatIds: [...seatIds] });
+    deps.webhooks.sold(event.id);
     const order: Order = {
       orderID: orderId,
       customerID: input.customerID,
@@ -134,6 +138,7 @@ export class ConfirmService {
       voided: true,
       now: deps.clock.now(),
     });
+    deps.webhooks.wake();
     const recheck = await deps.holds.check(session.id, eventId, seatIds, deps.clock.now());
     raise(recheck.kind === 'ok' ? { kind: 'expired', seatIDs: [...seatIds] } : recheck);
     throw new DomainError('LOCK_EXPIRED', undefined, { seatIDs: seatIds });
@@ -151,6 +156,7 @@ export class ConfirmService {
         voided: true,
         now: this.deps.clock.now(),
       });
+      this.deps.webhooks.wake();
       throw new DomainError('SERVICE_UNAVAILABLE', 'The payment provider is unavailable: retry shortly.');
     }
   }

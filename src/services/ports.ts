@@ -2,13 +2,17 @@ import type { HoldCheck } from '../domain/seat-rules.js';
 import type {
   Area,
   Category,
+  DeliveryAttempt,
   EventInfo,
   EventSummary,
   NewArea,
   NewSeat,
   Order,
   Reservation,
+  SeatChangeRecord,
   Session,
+  WebhookEventType,
+  WebhookInfo,
 } from '../domain/types.js';
 
 export interface Clock {
@@ -16,12 +20,18 @@ export interface Clock {
 }
 
 export type ChargeResult = { ok: true; chargeId: string } | { ok: false; reason: string };
+export type RefundResult = { ok: true; refundId: string } | { ok: false; reason: string };
 
 export interface PaymentGateway {
   /** `reference` is our order ID: a gateway that sees it twice must not charge twice. */
   charge(req: { reference: string; amount: number; currency: string; token: string }): Promise<ChargeResult>;
   /** Voids whatever was charged for `reference`, if anything; safe to call again. */
   void(reference: string): Promise<void>;
+  /**
+   * Gives back what was charged for `reference`. A gateway that sees it twice must not refund twice
+   * (the second answers like the first). Throws when the gateway cannot be reached.
+   */
+  refund(req: { reference: string; amount: number; currency: string }): Promise<RefundResult>;
 }
 
 /**
@@ -158,6 +168,8 @@ export interface HoldStore {
   live(eventId: string, now: Date): Promise<Map<string, LiveHold>>;
   /** Drops holds on seats just sold (nothing to do where holds live in the seats table). */
   forget(sessionId: string, eventId: string, seatIds: readonly string[]): Promise<void>;
+  /** Seats a refund put back on sale: forget any sold mark kept outside the database. */
+  unsell(eventId: string, seatIds: readonly string[]): Promise<void>;
   /** Whether holds live in the seats table, so that a sale is written under the hold's own condition. */
   readonly inDatabase: boolean;
 }
@@ -179,6 +191,99 @@ export interface BookingRepository {
     requireHold: boolean;
   }): Promise<Reservation | null>;
   listForEvent(eventId: string): Promise<(Reservation & { order: Order })[]>;
+  get(reservationId: string): Promise<(Reservation & { order: Order }) | null>;
+  /**
+   * Cancels a confirmed reservation whose charge was refunded, in one transaction: reservation
+   * cancelled, order refunded, seats released and on sale, their history and the webhook message
+   * written. `changed` is false when it was already cancelled (nothing written).
+   */
+  cancel(c: {
+    reservationId: string;
+    refundId: string;
+    now: Date;
+  }): Promise<{ reservation: Reservation; order: Order; changed: boolean } | null>;
+  /** Seats of the list that the database does not count as sold (for a repeated cancel to put back). */
+  unsold(eventId: string, seatIds: readonly string[]): Promise<string[]>;
+}
+
+export interface SeatHistoryRepository {
+  /** Sales and refunds of the event's seats (or of one seat), oldest first (in the order they were made). */
+  list(eventId: string, seatId?: string): Promise<SeatChangeRecord[]>;
+}
+
+export interface WebhookRepository {
+  create(w: {
+    id: string;
+    url: string;
+    events: WebhookEventType[];
+    secret: string;
+    now: Date;
+  }): Promise<void>;
+  list(): Promise<WebhookInfo[]>;
+  /** Marks it deleted and drops its pending deliveries; false when there was none. */
+  remove(id: string, now: Date): Promise<boolean>;
+  exists(id: string): Promise<boolean>;
+  /** The newest attempts first. */
+  attempts(webhookId: string, limit: number): Promise<DeliveryAttempt[]>;
+}
+
+/** A delivery a worker has claimed: what to send, where, and how it went so far. */
+export interface ClaimedDelivery {
+  messageId: string;
+  webhookId: string;
+  claim: string;
+  url: string;
+  secret: string;
+  type: WebhookEventType;
+  body: string;
+  /** Attempts made before this one. */
+  attempts: number;
+  createdAt: Date;
+}
+
+export interface AttemptRecord {
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  at: Date;
+}
+
+/** The webhook outbox as the delivery worker sees it. */
+export interface OutboxRepository {
+  /** Takes up to `limit` due deliveries nobody holds a live lease on, leasing them until `leaseUntil`. */
+  claim(now: Date, leaseUntil: Date, limit: number, claim: string): Promise<ClaimedDelivery[]>;
+  /** Logs an attempt and moves the delivery on (unless another worker took it over meanwhile). */
+  record(
+    d: ClaimedDelivery,
+    attempt: AttemptRecord,
+    next: { result: 'delivered' } | { result: 'failed' } | { result: 'retrying'; at: Date },
+  ): Promise<void>;
+  /**
+   * Writes event.sold_out (once per sell-out) when the event has no seat left on sale; whether it did.
+   * Run after a sale commits, so that the last sale to commit sees every seat sold.
+   */
+  markSoldOut(eventId: string, now: Date): Promise<boolean>;
+  /** Events sold out but not yet told (a crash between a sale and its check); at most `limit`. */
+  soldOutUntold(limit: number): Promise<string[]>;
+  /** Drops the delivery log and finished messages older than `before`. */
+  purge(before: Date): Promise<void>;
+}
+
+/** Sends one signed message to a webhook's URL. Never throws: a failure is its answer. */
+export interface WebhookSender {
+  send(req: {
+    url: string;
+    secret: string;
+    messageId: string;
+    body: string;
+  }): Promise<{ statusCode: number | null; error: string | null }>;
+}
+
+/** Told after changes commit, so that their webhook messages go out now rather than at the next poll. */
+export interface WebhookSignals {
+  wake(): void;
+  /** Seats of the event were sold: it may be sold out now. */
+  sold(eventId: string): void;
 }
 
 export interface OrderRepository {

@@ -45,6 +45,9 @@ describe.each(stores.map((s) => [s.name, s] as const))('bad input on %s', (_name
       headers: { 'content-type': 'application/json', 'x-session-id': session, ...headers },
     });
 
+  const admin = (method: 'POST' | 'GET', url: string, payload: string) =>
+    raw(method, url, payload, { authorization: `Bearer ${ADMIN_TOKEN}` });
+
   const cases: [string, () => Promise<{ statusCode: number; body: string }>, number, string][] = [
     ['malformed JSON', () => raw('POST', '/api/lock', '{"eventID": '), 400, 'VALIDATION_ERROR'],
     ['empty JSON body', () => raw('POST', '/api/lock', ''), 400, 'VALIDATION_ERROR'],
@@ -269,6 +272,77 @@ describe.each(stores.map((s) => [s.name, s] as const))('bad input on %s', (_name
       () => raw('GET', "/api/orders?customerID=';--", '', { authorization: `Bearer ${ADMIN_TOKEN}` }),
       404,
       'NOT_FOUND',
+    ],
+    [
+      'cancel of an unknown reservation',
+      () => admin('POST', `/api/reservations/${UNKNOWN}/cancel`, '{}'),
+      404,
+      'NOT_FOUND',
+    ],
+    [
+      'cancel of a reservation ID that is no UUID',
+      () => admin('POST', `/api/reservations/x'--/cancel`, '{}'),
+      404,
+      'NOT_FOUND',
+    ],
+    [
+      'cancel without the admin token',
+      () => raw('POST', `/api/reservations/${UNKNOWN}/cancel`, '{}'),
+      401,
+      'UNAUTHORIZED',
+    ],
+    [
+      'webhook with a non-http URL',
+      () =>
+        admin(
+          'POST',
+          '/api/webhooks',
+          JSON.stringify({ url: 'file:///etc/passwd', events: ['order.failed'] }),
+        ),
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'webhook with an unknown event type',
+      () =>
+        admin('POST', '/api/webhooks', JSON.stringify({ url: 'https://a.example', events: ['seat.sold'] })),
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'webhook with a huge URL',
+      () =>
+        admin(
+          'POST',
+          '/api/webhooks',
+          JSON.stringify({ url: `https://a.example/${'x'.repeat(5000)}`, events: ['order.failed'] }),
+        ),
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'deliveries with a huge limit',
+      () => admin('GET', `/api/webhooks/${UNKNOWN}/deliveries?limit=99999`, ''),
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'deliveries of an unknown webhook',
+      () => admin('GET', `/api/webhooks/${UNKNOWN}/deliveries`, ''),
+      404,
+      'NOT_FOUND',
+    ],
+    [
+      'history of a seat of no event',
+      () => admin('GET', `/api/events/${eventID}/history?seatID=${UNKNOWN}`, ''),
+      400,
+      'VALIDATION_ERROR',
+    ],
+    [
+      'history with two seat IDs',
+      () => admin('GET', `/api/events/${eventID}/history?seatID=a&seatID=b`, ''),
+      400,
+      'VALIDATION_ERROR',
     ],
   ];
 

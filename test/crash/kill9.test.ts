@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { openDb } from '../../src/wiring.js';
 import { ADMIN_TOKEN } from '../helpers/app.js';
+import { confirmBurstThenKill } from '../helpers/burst.js';
 import { request } from '../helpers/http.js';
 import { startServer } from '../helpers/server-process.js';
 import { testStores } from '../helpers/stores.js';
@@ -66,46 +67,8 @@ describe.each(stores.map((s) => [s.name, s] as const))(
       }
       env = { ...env, ADMIN_TOKEN, SEED_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0' };
       const server = await startServer(env);
-      const { base } = server;
-      const ev = await request(base, 'POST', '/api/events', {
-        admin: ADMIN_TOKEN,
-        body: { name: 'Crash', currency: 'EUR', layout: { rows: 1, seatsPerRow: SEATS, price: 700 } },
-      });
-      const eventID = ev.body.eventID as string;
-      const seatIDs = (await request(base, 'GET', `/api/seats/${eventID}`)).body.seats.map(
-        (s: any) => s.seatID,
-      );
-      const customerID = (await request(base, 'POST', '/api/customers', { body: { name: 'C' } })).body
-        .customerID;
-      const buyers = await Promise.all(
-        seatIDs.map(async (seat: string) => {
-          const sid = (await request(base, 'POST', '/api/sessions')).body.sessionID;
-          await request(base, 'POST', '/api/lock', { session: sid, body: { eventID, seatIDs: [seat] } });
-          return sid as string;
-        }),
-      );
-      // Fire every confirm at once and kill the server as soon as the first ones have been answered,
-      // so that the kill lands in the middle of the burst.
-      let answered = 0;
-      let firstAnswers: () => void = () => undefined;
-      const someAnswered = new Promise<void>((r) => (firstAnswers = r));
-      const burst = buyers.map((sid) =>
-        request(base, 'POST', '/api/confirm', {
-          session: sid,
-          body: { eventID, customerID, payment: { token: 'tok_ok' } },
-        }).then(
-          (r) => {
-            if (r.status === 201 && ++answered >= 3) firstAnswers();
-            return r.status;
-          },
-          () => 'lost',
-        ),
-      );
-      await Promise.race([someAnswered, new Promise((r) => setTimeout(r, 5000))]);
-      server.child.kill('SIGKILL');
-      const answers = await Promise.all(burst);
-      await server.exited;
-      const acknowledged = answers.filter((a) => a === 201).length;
+      const { eventID, answers } = await confirmBurstThenKill(server, SEATS);
+      const acknowledged = answers.filter((a) => a !== null).length;
 
       const restarted = await startServer(env);
       try {

@@ -5,7 +5,7 @@ import { createMetrics, type Metrics } from '../../src/http/metrics.js';
 import { ManualClock } from '../../src/infra/clock.js';
 import { TestPaymentGateway } from '../../src/infra/payments/test-gateway.js';
 import type { Clock, PaymentGateway, Telemetry } from '../../src/services/ports.js';
-import { createContainer, type Container } from '../../src/wiring.js';
+import { createContainer, type Container, type Overrides } from '../../src/wiring.js';
 import type { TestStore } from './stores.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -27,6 +27,9 @@ export interface StartOptions {
   telemetry?: Telemetry;
   metrics?: Metrics;
   onServerError?: () => void;
+  /** The webhook worker's timing and reports (`pollMs: 0`: driven by hand with container.webhooks.runOnce). */
+  webhookDelivery?: Overrides['webhookDelivery'];
+  onWebhook?: Overrides['onWebhook'];
   /** Reuse a database made by an earlier start (a second instance, or a restart). */
   shared?: { env: Record<string, string> };
 }
@@ -51,6 +54,8 @@ export async function startApp(
     clock,
     payments: opts.payments ?? payments,
     ...(opts.telemetry && { telemetry: opts.telemetry }),
+    webhookDelivery: opts.webhookDelivery,
+    onWebhook: opts.onWebhook,
   });
   const app = await buildApp(container.services, {
     adminToken: ADMIN_TOKEN,

@@ -53,8 +53,21 @@ describe.each(stores.map((s) => [s.name, s] as const))('operations on %s', (_nam
         'GET /healthz',
         'GET /readyz',
         'GET /metrics',
+        'POST /api/reservations/{reservationID}/cancel',
+        'GET /api/events/{eventID}/history',
+        'POST /api/webhooks',
+        'GET /api/webhooks',
+        'DELETE /api/webhooks/{webhookID}',
+        'GET /api/webhooks/{webhookID}/deliveries',
       ]),
     );
+    // The after-sale answers come with examples.
+    const example = (path: string, method: string, status: string) =>
+      doc.paths[path][method].responses[status].content['application/json'].example;
+    expect(example('/api/reservations/{reservationID}/cancel', 'post', '200').order.status).toBe('refunded');
+    expect(example('/api/webhooks', 'post', '201').secret).toMatch(/^whsec_/);
+    expect(example('/api/webhooks/{webhookID}/deliveries', 'get', '200').deliveries).toHaveLength(2);
+    expect(example('/api/events/{eventID}/history', 'get', '200').changes).toHaveLength(3);
     for (const code of Object.keys(errorMessages)) expect(doc.info.description).toContain(code);
   });
 
@@ -101,6 +114,7 @@ describe('failures inside the service', () => {
     const broken: PaymentGateway = {
       charge: () => Promise.reject(new Error('secret internal detail: gateway socket hang up')),
       void: () => Promise.resolve(),
+      refund: () => Promise.reject(new Error('secret internal detail: gateway socket hang up')),
     };
     t = await startApp(pglite, { payments: broken });
     const { eventID, seatIDs } = await t.api.event();

@@ -73,7 +73,7 @@ export interface Order {
   customerID: string;
   amount: number;
   currency: string;
-  status: 'paid' | 'failed' | 'pending';
+  status: 'paid' | 'failed' | 'pending' | 'refunded';
 }
 
 export interface Reservation {
@@ -82,7 +82,7 @@ export interface Reservation {
   seatIDs: string[];
   places?: Places[];
   orderID: string;
-  status: 'confirmed';
+  status: 'confirmed' | 'cancelled';
 }
 
 /** An error answer of the API (`code` as in the contract), or `NETWORK` when there was no answer. */

@@ -6,6 +6,7 @@ import { LIVE_WORDS, LiveSeats } from './live';
 import { Checkout } from './checkout';
 import { humanMessage } from './messages';
 import { Prices } from './prices';
+import { saveBooking } from './my-booking';
 import { SeatMap, SEAT_WORDS, type SeatInfo, type SeatView } from './seat-map';
 import { StandingAreas } from './standing';
 
@@ -275,6 +276,13 @@ export class Booking {
         this.standing.holding([]);
         this.apply(reservation.seatIDs.map((seatID) => ({ seatID, status: 'confirmed', lockUntil: null })));
         const amount = this.checkout.showReceipt(booked, reservation, order);
+        saveBooking({
+          reservation,
+          order,
+          eventName: event.name,
+          seatNames: booked,
+          bookedAt: new Date().toISOString(),
+        });
         this.ui.status(`Booked! ${booked}, ${amount} paid.`);
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 'PAYMENT_FAILED')) throw e;

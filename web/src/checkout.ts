@@ -1,5 +1,6 @@
 import { api, type Order, type Reservation } from './api';
 import { money } from './format';
+import { bookingLink } from './my-booking';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -39,6 +40,7 @@ export class Checkout {
     $('receipt-reservation').textContent = reservation.reservationID;
     $('receipt-order').textContent = order.orderID;
     $('receipt-amount').textContent = `${amount}, paid`;
+    $<HTMLAnchorElement>('receipt-link').href = bookingLink(reservation.reservationID);
     $('receipt').hidden = false;
     $('receipt-title').focus();
     return amount;

@@ -2,6 +2,7 @@ import './styles.css';
 import { api, type EventSummary } from './api';
 import { Booking } from './booking';
 import { humanMessage } from './messages';
+import { bookingFromHash, showBooking } from './my-booking';
 import { plural } from './format';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -57,6 +58,13 @@ function renderEvents(current?: string): void {
 }
 
 async function route(): Promise<void> {
+  const reservationID = bookingFromHash(location.hash);
+  showBooking(reservationID);
+  if (reservationID !== undefined) {
+    booking.close();
+    renderEvents();
+    return;
+  }
   const wanted = selectedFromHash() ?? events[0]?.eventID;
   const event = events.find((e) => e.eventID === wanted);
   renderEvents(event?.eventID);

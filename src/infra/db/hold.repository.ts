@@ -38,6 +38,8 @@ export function holdRepository(db: Db): HoldStore {
   return {
     inDatabase: true,
     forget: () => Promise.resolve(),
+    // A refund's own transaction already put the seats back on sale in the seats table.
+    unsell: () => Promise.resolve(),
 
     async acquire({ session, eventId, seatIds, until, capMs, maxSeats }) {
       const { rows } = await db.query<LockRow>(

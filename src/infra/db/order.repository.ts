@@ -1,6 +1,7 @@
 import type { Order } from '../../domain/types.js';
 import type { OrderRepository } from '../../services/ports.js';
 import type { Db } from './db.js';
+import { enqueueWebhook } from './webhook-outbox.js';
 
 export const ORDER_COLUMNS = `id AS "orderID", customer_id AS "customerID", amount, currency, status`;
 
@@ -14,14 +15,22 @@ export function orderRepository(db: Db): OrderRepository {
       );
     },
     async markFailed(id, { reason, chargeId, voided, now }) {
-      const { rows } = await db.query<Order>(
-        `UPDATE orders SET status = 'failed', failure_reason = $2, charge_id = coalesce($3, charge_id),
-                voided_at = CASE WHEN $4 THEN $5::timestamptz END, updated_at = $5
-          WHERE id = $1 AND status = 'pending'
-          RETURNING ${ORDER_COLUMNS}`,
-        [id, reason, chargeId ?? null, voided, now],
-      );
-      const order = rows[0] ?? (await this.get(id));
+      // The failure and its webhook messages commit together (the outbox), or neither does.
+      const failed = await db.transaction(async (tx) => {
+        const { rows } = await tx.query<Order>(
+          `UPDATE orders SET status = 'failed', failure_reason = $2, charge_id = coalesce($3, charge_id),
+                  voided_at = CASE WHEN $4 THEN $5::timestamptz END, updated_at = $5
+            WHERE id = $1 AND status = 'pending'
+            RETURNING ${ORDER_COLUMNS}`,
+          [id, reason, chargeId ?? null, voided, now],
+        );
+        const order = rows[0];
+        if (!order) return null;
+        await enqueueWebhook(tx, 'order.failed', { order, reason }, now);
+        if (voided) await enqueueWebhook(tx, 'payment.voided', { order, reason }, now);
+        return order;
+      });
+      const order = failed ?? (await this.get(id));
       if (!order) throw new Error(`order ${id} vanished`);
       return order;
     },

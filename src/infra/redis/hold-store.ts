@@ -169,6 +169,10 @@ export function redisHoldStore(deps: {
         .catch(() => undefined);
     },
 
+    async unsell(eventId, seatIds) {
+      if (seatIds.length > 0) await guard(redis.holdUnsell(keys.holds(eventId), ...seatIds));
+    },
+
     async sweepDeadSessions(now, pageSize) {
       try {
         const freed: string[] = [];

@@ -179,6 +179,14 @@ end
 return 0
 `;
 
+/** After a refund commits. KEYS: holds. ARGV: seats... Forgets sold marks; a hold is left alone. */
+const UNSELL = `
+for i = 1, #ARGV do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == 'sold' then redis.call('HDEL', KEYS[1], ARGV[i]) end
+end
+return 0
+`;
+
 /** The event's sold seats, read from the database: marked, then the event is ready for locks. */
 const LOAD_SOLD = `
 for i = 1, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], 'sold') end
@@ -205,6 +213,7 @@ export interface HoldScripts {
   holdHeldBy(holds: string, mine: string, sessionId: string): Promise<string[]>;
   holdSell(holds: string, mine: string, ...seats: string[]): Promise<number>;
   holdLoadSold(holds: string, ...seats: string[]): Promise<number>;
+  holdUnsell(holds: string, ...seats: string[]): Promise<number>;
 }
 
 const SCRIPTS: [keyof HoldScripts, number, string][] = [
@@ -218,6 +227,7 @@ const SCRIPTS: [keyof HoldScripts, number, string][] = [
   ['holdHeldBy', 2, HELD_BY],
   ['holdSell', 2, SELL],
   ['holdLoadSold', 1, LOAD_SOLD],
+  ['holdUnsell', 1, UNSELL],
 ];
 
 export function defineHoldScripts(redis: Pick<Redis | Cluster, 'defineCommand'>): void {

@@ -1,0 +1,32 @@
+import { expect } from 'vitest';
+import type { Queryable } from '../../src/infra/db/db.js';
+
+/**
+ * The sales invariants after the sale, read straight from the database: every seat is sold at most once
+ * at a time (one active reservation seat), a seat is sold exactly when it has one, and the paid orders
+ * that are not refunded add up to the price of what is sold.
+ */
+export async function expectSalesInvariants(db: Queryable, eventId: string): Promise<void> {
+  const q = async <T>(sql: string) => (await db.query<T>(sql, [eventId])).rows;
+  const twice = await q<{ seat_id: string }>(
+    `SELECT rs.seat_id FROM reservation_seats rs JOIN seats s ON s.id = rs.seat_id
+      WHERE s.event_id = $1 AND rs.released_at IS NULL GROUP BY rs.seat_id HAVING count(*) > 1`,
+  );
+  expect(twice, 'seats in two active reservations').toEqual([]);
+  const mismatched = await q<{ id: string }>(
+    `SELECT s.id FROM seats s WHERE s.event_id = $1
+        AND (s.status = 'confirmed') <> EXISTS (
+          SELECT 1 FROM reservation_seats rs WHERE rs.seat_id = s.id AND rs.released_at IS NULL)`,
+  );
+  expect(mismatched, 'seats sold without an active reservation, or the reverse').toEqual([]);
+  const [money] = await q<{ paid: number; sold: number }>(
+    `SELECT (SELECT coalesce(sum(amount), 0)::int FROM orders WHERE event_id = $1 AND status = 'paid') AS paid,
+            (SELECT coalesce(sum(price), 0)::int FROM seats WHERE event_id = $1 AND status = 'confirmed') AS sold`,
+  );
+  expect(money!.paid, 'paid orders = price of what is sold').toBe(money!.sold);
+  const wrong = await q<{ id: string }>(
+    `SELECT r.id FROM reservations r JOIN orders o ON o.id = r.order_id WHERE r.event_id = $1
+        AND NOT ((r.status = 'confirmed' AND o.status = 'paid') OR (r.status = 'cancelled' AND o.status = 'refunded'))`,
+  );
+  expect(wrong, 'reservation and order states disagree').toEqual([]);
+}
