@@ -21,6 +21,8 @@ import { TestPaymentGateway } from './infra/payments/test-gateway.js';
 import { withHoldSweep } from './infra/redis/cleanup.js';
 import { closeRedis, connectRedis, parseClusterNodes, type RedisTarget } from './infra/redis/client.js';
 import { redisHoldStore } from './infra/redis/hold-store.js';
+import { redisQueueStore } from './infra/redis/queue-store.js';
+import { queueRepository } from './infra/db/queue.repository.js';
 import { redisSessionCache } from './infra/redis/session-cache.js';
 import { CleanupService, type CleanupDeps } from './services/cleanup.service.js';
 import { ConfirmService } from './services/confirm.service.js';
@@ -37,6 +39,7 @@ import {
   type Telemetry,
 } from './services/ports.js';
 import { PublicSeats } from './services/public-seats.js';
+import { openWaitingRooms, type WaitingRoomOverrides } from './services/waiting-rooms.js';
 import { SeatMaps } from './services/seat-maps.js';
 import { SeatFeed, type SeatFeedOptions } from './services/seat-feed.service.js';
 import { seedDemo } from './services/seed.service.js';
@@ -50,6 +53,7 @@ export interface Overrides {
   /** Failures of the live seat map (a lost bus connection, a failed re-read): logged, never fatal. */
   onFeedError?: (e: unknown) => void;
   feed?: Partial<SeatFeedOptions>;
+  queue?: WaitingRoomOverrides;
 }
 
 export interface Container {
@@ -138,10 +142,25 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     config.SESSION_TTL_SECONDS,
   );
 
+  // The waiting rooms live beside the holds: in Redis when holds are there, else in the database.
+  const rooms = await openWaitingRooms(
+    {
+      store: redis ? redisQueueStore(redis) : queueRepository(db),
+      bus,
+      layouts,
+      sessions: sessionService,
+      clock,
+      onError: o.onFeedError ?? (() => undefined),
+      renewMs: Math.min(config.SESSION_TTL_SECONDS / 4, 600) * 1000,
+    },
+    o.queue,
+  );
+
   const services: AppServices = {
     sessions: sessionService,
+    queue: rooms.queue,
     locks: new LockService(
-      { holds, layouts, sessions: sessionService, clock, changes },
+      { holds, layouts, sessions: sessionService, clock, changes, gate: rooms.gate },
       {
         lockTtlSeconds: config.LOCK_TTL_SECONDS,
         maxSeatsPerSession: config.MAX_SEATS_PER_SESSION,
@@ -194,6 +213,7 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     close: async () => {
       await cleanup.stop();
       services.feed.close();
+      await rooms.close();
       await bus.close();
       if (redis) await closeRedis(redis);
       await db.close();

@@ -12,6 +12,7 @@ import type { EventService } from '../services/event.service.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
 import type { LockService } from '../services/lock.service.js';
 import type { SeatMaps } from '../services/seat-maps.js';
+import type { QueueService } from '../services/queue.service.js';
 import type { SeatFeed } from '../services/seat-feed.service.js';
 import { hashToken, type SessionService } from '../services/session.service.js';
 import { sessionToken } from './auth.js';
@@ -21,6 +22,8 @@ import { instrument, type Metrics } from './metrics.js';
 import { eventRoutes } from './routes/events.route.js';
 import { lifecycleRoutes } from './routes/lifecycle.route.js';
 import { opsRoutes } from './routes/ops.route.js';
+import { queueMetrics } from './queue-metrics.js';
+import { queueRoutes } from './routes/queue.route.js';
 import { sessionRoutes } from './routes/sessions.route.js';
 import { streamRoutes } from './routes/stream.route.js';
 import { DEFAULT_SSE_OPTIONS, type SseOptions } from './sse.js';
@@ -34,6 +37,7 @@ export interface AppServices {
   events: EventService;
   seatMaps: SeatMaps;
   feed: SeatFeed;
+  queue: QueueService;
   readiness(): Promise<Record<string, boolean>>;
   dbStats(): { total: number; idle: number; waiting: number };
 }
@@ -162,6 +166,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   await app.register(lifecycleRoutes(services));
   await app.register(opsRoutes(services, opts.metrics));
   await app.register(streamRoutes(services, { ...DEFAULT_SSE_OPTIONS, ...opts.stream }, opts.metrics));
+  await app.register(queueRoutes(services, opts.adminToken, { ...DEFAULT_SSE_OPTIONS, ...opts.stream }));
+  queueMetrics(opts.metrics.registry, services.queue);
   await registerWeb(app, opts.webRoot ?? DEFAULT_WEB_ROOT);
   return app;
 }

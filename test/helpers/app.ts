@@ -5,6 +5,7 @@ import { createMetrics, type Metrics } from '../../src/http/metrics.js';
 import { ManualClock } from '../../src/infra/clock.js';
 import { TestPaymentGateway } from '../../src/infra/payments/test-gateway.js';
 import type { Clock, PaymentGateway, Telemetry } from '../../src/services/ports.js';
+import type { WaitingRoomOverrides } from '../../src/services/waiting-rooms.js';
 import { createContainer, type Container } from '../../src/wiring.js';
 import type { TestStore } from './stores.js';
 
@@ -29,6 +30,7 @@ export interface StartOptions {
   onServerError?: () => void;
   /** Reuse a database made by an earlier start (a second instance, or a restart). */
   shared?: { env: Record<string, string> };
+  queue?: WaitingRoomOverrides;
 }
 
 /** Builds the real app on a fresh database of the given store. */
@@ -51,6 +53,7 @@ export async function startApp(
     clock,
     payments: opts.payments ?? payments,
     ...(opts.telemetry && { telemetry: opts.telemetry }),
+    ...(opts.queue && { queue: opts.queue }),
   });
   const app = await buildApp(container.services, {
     adminToken: ADMIN_TOKEN,
@@ -87,7 +90,7 @@ export class Api {
   constructor(private readonly app: FastifyInstance) {}
 
   async call<T = any>(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     opts: { body?: unknown; session?: string; admin?: boolean; headers?: Record<string, string> } = {},
   ): Promise<Res<T>> {
