@@ -168,7 +168,9 @@ export class QueueRoom {
       const rank = ranks.get(viewer.tokenHash.toString('hex'));
       if (rank === undefined || !this.viewers.has(viewer)) continue;
       watch.rank = rank;
-      viewer.send(this.status({ rank, admittedUntil: null }, this.snapshot, watch));
+      // One already admitted hears so next, from tellAdmitted().
+      if (rank > this.snapshot.admitted)
+        viewer.send(this.status({ rank, admittedUntil: null }, this.snapshot, watch));
     }
   }
 
