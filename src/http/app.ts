@@ -45,6 +45,10 @@ export interface AppServices {
 export interface AppOptions {
   adminToken: string;
   rateLimitPerMinute: number;
+  /** New sessions per minute per client address; 0 or unset: no cap. */
+  sessionsPerMinutePerIp?: number;
+  /** Proxies trusted for the client's address (X-Forwarded-For); 0 or unset: none. */
+  trustProxy?: number;
   metrics: Metrics;
   logger: FastifyServerOptions['logger'];
   /** Called for every 5xx answer (alerting on bursts). */
@@ -89,6 +93,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     // stays open until the drain ends) instead of getting Fastify's own 503, which has neither our error
     // shape nor Retry-After.
     return503OnClosing: false,
+    // The nearest `trustProxy` hops are proxies of ours: the client is the address before them.
+    trustProxy: opts.trustProxy ? (_address: string, hop: number) => hop < opts.trustProxy! : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON in and out: a text body is refused with 415 instead of reaching a handler as a string.
@@ -124,8 +130,11 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       },
     },
   });
-  if (opts.rateLimitPerMinute > 0) {
+  const sessionsCap = opts.sessionsPerMinutePerIp ?? 0;
+  if (opts.rateLimitPerMinute > 0 || sessionsCap > 0) {
     await app.register(rateLimit, {
+      // RATE_LIMIT_PER_MINUTE 0 turns the limit of every route off; the cap on new sessions stays.
+      global: opts.rateLimitPerMinute > 0,
       max: opts.rateLimitPerMinute,
       timeWindow: 60_000,
       allowList: (request) => !request.url.startsWith('/api/'),
@@ -161,7 +170,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  await app.register(sessionRoutes(services));
+  await app.register(sessionRoutes(services, { perMinutePerIp: sessionsCap }));
   await app.register(eventRoutes(services, opts.adminToken));
   await app.register(lifecycleRoutes(services));
   await app.register(opsRoutes(services, opts.metrics));

@@ -47,6 +47,9 @@ export interface RoomDeps {
 
 // At most this many admitted viewers are looked up per step (each one read); the rest next step.
 const MAX_LOOKUPS = 200;
+// Progress goes out at most once a second: enough for a place in a queue, and a fifth of the writes
+// a step every 200 ms would cost with thousands of viewers.
+const PROGRESS_EVERY_MS = 1000;
 
 /**
  * One event's waiting room on this instance: one timer, whatever the number of viewers. Each step
@@ -64,6 +67,7 @@ export class QueueRoom {
   private closed = false;
   private nextId = 1;
   private lastProgress = '';
+  private lastProgressAt = 0;
 
   constructor(
     private readonly deps: RoomDeps,
@@ -98,7 +102,7 @@ export class QueueRoom {
       rank: fixed ? entry.rank : null,
       admitted: entry.admittedUntil !== null,
       // Spread out, so that a crowd that arrived together does not come back together.
-      renewAt: Date.now() + this.deps.renewMs * (0.75 + Math.random() / 2),
+      renewAt: this.deps.clock.now().getTime() + this.deps.renewMs * (0.75 + Math.random() / 2),
     };
     this.viewers.set(viewer, watch);
     viewer.send(this.message({ type: 'progress', ...this.progress() }));
@@ -186,9 +190,12 @@ export class QueueRoom {
 
   /** Where the queue stands, once for all viewers, and only when that changed. */
   private broadcast(): void {
+    const now = this.deps.clock.now().getTime();
+    if (now - this.lastProgressAt < PROGRESS_EVERY_MS) return;
     const progress = JSON.stringify({ type: 'progress', ...this.progress() });
     if (progress === this.lastProgress) return;
     this.lastProgress = progress;
+    this.lastProgressAt = now;
     const message = { id: this.nextId++, data: progress };
     for (const viewer of [...this.viewers.keys()]) viewer.send(message);
   }
@@ -207,7 +214,7 @@ export class QueueRoom {
   }
 
   private renewOld(): void {
-    const now = Date.now();
+    const now = this.deps.clock.now().getTime();
     for (const [viewer, watch] of [...this.viewers]) if (now >= watch.renewAt) viewer.renew();
   }
 

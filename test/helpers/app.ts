@@ -58,6 +58,8 @@ export async function startApp(
   const app = await buildApp(container.services, {
     adminToken: ADMIN_TOKEN,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    sessionsPerMinutePerIp: config.SESSIONS_PER_MINUTE_PER_IP,
+    trustProxy: config.TRUST_PROXY,
     metrics: opts.metrics ?? createMetrics(),
     ...(opts.onServerError && { onServerError: opts.onServerError }),
     logger: false,
