@@ -16,8 +16,17 @@ export class QueueGate {
 
   /** Undefined when the event has no queue; else settles once the session is found admitted, or throws. */
   check(eventId: string, token: string | undefined): Promise<void> | undefined {
+    if (!this.deps.registry.loaded) return this.afterLoading(eventId, token);
     if (!this.deps.registry.has(eventId)) return undefined;
     return this.admitted(eventId, token);
+  }
+
+  /** Until the list of queues was read once (the store was down at start), nobody passes unchecked. */
+  private async afterLoading(eventId: string, token: string | undefined): Promise<void> {
+    await this.deps.registry.refresh();
+    if (!this.deps.registry.loaded)
+      throw new DomainError('SERVICE_UNAVAILABLE', 'The waiting rooms cannot be read: retry shortly.');
+    await this.check(eventId, token);
   }
 
   private async admitted(eventId: string, token: string | undefined): Promise<void> {

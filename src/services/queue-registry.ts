@@ -49,8 +49,11 @@ export class QueueRegistry {
     private readonly refreshMs = 5000,
   ) {}
 
+  /** Whether the list was read at least once (a store down at start: not yet, and reads are retried). */
+  loaded = false;
+
   async start(): Promise<void> {
-    await this.load();
+    await this.refresh();
     this.unsubscribe = this.deps.notices.subscribe(() => void this.refresh());
     this.timer = setInterval(() => void this.refresh(), this.refreshMs).unref();
   }
@@ -98,6 +101,7 @@ export class QueueRegistry {
 
   private async load(): Promise<void> {
     this.update(await this.deps.store.list());
+    this.loaded = true;
   }
 
   private update(queues: QueueList): void {

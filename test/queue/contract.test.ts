@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type TestApp } from '../helpers/app.js';
+import { ADMIN_TOKEN, startApp, type TestApp } from '../helpers/app.js';
 import { queueOf } from '../helpers/queue.js';
-import { testStores } from '../helpers/stores.js';
+import { engineStores } from '../helpers/stores.js';
 
-const stores = await testStores();
+// The stores, and Redis Cluster: every queue script must touch one slot.
+const stores = await engineStores();
 
 describe.each(stores.map((s) => [s.name, s] as const))('the waiting room on %s', (_name, store) => {
   let t: TestApp;
@@ -51,6 +52,56 @@ describe.each(stores.map((s) => [s.name, s] as const))('the waiting room on %s',
     expect(noAdmin.status).toBe(401);
     expect((await q.remove(eventID)).status).toBe(204);
     expect((await q.remove(eventID)).status).toBe(204);
+  });
+
+  it('malformed requests get a 4xx, never a 5xx', async () => {
+    const { eventID } = await t.api.event();
+    const sid = await t.api.session();
+    const long = 'e'.repeat(65);
+    const cases = [
+      t.app.inject({
+        method: 'PUT',
+        url: `/api/events/${eventID}/queue`,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/plain' },
+        payload: 'opensAt=soon',
+      }),
+      t.app.inject({
+        method: 'PUT',
+        url: `/api/events/${eventID}/queue`,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        payload: '{"opensAt": ',
+      }),
+      t.app.inject({
+        method: 'PUT',
+        url: `/api/events/${eventID}/queue`,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        payload: [] as unknown as string,
+      }),
+      t.app.inject({ method: 'POST', url: `/api/events/${long}/queue`, headers: { 'x-session-id': sid } }),
+      t.app.inject({
+        method: 'GET',
+        url: `/api/events/${long}/queue/stream`,
+        headers: { 'x-session-id': sid },
+      }),
+      t.app.inject({ method: 'GET', url: `/api/events/%00/queue`, headers: { 'x-session-id': sid } }),
+    ];
+    for (const res of await Promise.all(cases)) {
+      expect(res.statusCode).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode).toBeLessThan(500);
+      expect(res.json().error).toBeTypeOf('string');
+    }
+  });
+
+  it('metrics: queue length, admissions and the wait time', async () => {
+    const { eventID } = await t.api.event();
+    await q.open(eventID, { opensInMs: 1000, admitPerMinute: 60 });
+    for (let i = 0; i < 3; i++) await q.join(eventID, await t.api.session());
+    await q.run(eventID, 2000);
+    const text: string = (await t.api.get('/metrics')).body;
+    expect(text).toContain(`queue_waiting_sessions{event="${eventID}"} 1`);
+    expect(text).toContain(`queue_admissions_total{event="${eventID}"} 2`);
+    expect(text).toMatch(/queue_wait_seconds_count \d+/);
+    expect(text).toContain(`queue_admit_rate_per_minute{event="${eventID}"} 60`);
   });
 
   it('sessions: 401 without one, 404 without a queue or without a place, 201 on every join', async () => {
