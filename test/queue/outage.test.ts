@@ -25,7 +25,7 @@ describe.runIf(store)('the waiting room while Redis is away', () => {
       ...(shared && { shared: { env: shared } }),
     });
     apps.push(t);
-    return t as TestApp & { dbEnv: Record<string, string> };
+    return t;
   };
 
   it('answers 503 with Retry-After, not 500, and nobody passes the gate unchecked', async () => {
