@@ -3,6 +3,7 @@ import { api, type EventSummary } from './api';
 import { Booking } from './booking';
 import { humanMessage } from './messages';
 import { plural } from './format';
+import { WaitingRoom } from './queue';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -20,6 +21,15 @@ const booking = new Booking({
     event.availableCount = count;
     renderEvents(eventID);
   },
+});
+
+// An event with a waiting room shows its queue first, and its seat map once the visitor is admitted.
+const room = new WaitingRoom({
+  before: $('event'),
+  open: (event) => booking.open(event),
+  close: () => booking.close(),
+  status: (text) => announce(text),
+  error: (text) => showError(text),
 });
 
 function announce(text: string): void {
@@ -60,8 +70,11 @@ async function route(): Promise<void> {
   const wanted = selectedFromHash() ?? events[0]?.eventID;
   const event = events.find((e) => e.eventID === wanted);
   renderEvents(event?.eventID);
-  if (event) await booking.open(event);
-  else booking.close();
+  if (event) await room.enter(event);
+  else {
+    room.leave();
+    booking.close();
+  }
 }
 
 async function start(): Promise<void> {
