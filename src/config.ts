@@ -28,6 +28,13 @@ const Schema = Type.Object({
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   SEED_DEMO: Type.Boolean({ default: true }),
   RATE_LIMIT_PER_MINUTE: Int(600, 0),
+  // New sessions one client address may start per minute (0: no cap). A waiting room gives each
+  // session one place, so sessions by the hundred from one address would be a bot buying places.
+  SESSIONS_PER_MINUTE_PER_IP: Int(0, 0),
+  // How many proxies in front of the service to trust for the client's address (X-Forwarded-For);
+  // 0: none, the peer's address is the client's. Behind a load balancer, without it, every client
+  // shares the balancer's address and its limits.
+  TRUST_PROXY: Int(0, 0, 10),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     {

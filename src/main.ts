@@ -54,6 +54,8 @@ async function main() {
   const app = await buildApp(container.services, {
     adminToken,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    sessionsPerMinutePerIp: config.SESSIONS_PER_MINUTE_PER_IP,
+    trustProxy: config.TRUST_PROXY,
     metrics,
     onServerError: () => monitor.serverError(),
     logger: { level: config.LOG_LEVEL, redact: LOG_REDACT },

@@ -25,6 +25,8 @@ import { TestPaymentGateway } from './infra/payments/test-gateway.js';
 import { withHoldSweep } from './infra/redis/cleanup.js';
 import { closeRedis, connectRedis, parseClusterNodes, type RedisTarget } from './infra/redis/client.js';
 import { redisHoldStore } from './infra/redis/hold-store.js';
+import { redisQueueStore } from './infra/redis/queue-store.js';
+import { queueRepository } from './infra/db/queue.repository.js';
 import { redisSessionCache } from './infra/redis/session-cache.js';
 import { BestAvailableService } from './services/best-available.service.js';
 import { CleanupService, type CleanupDeps } from './services/cleanup.service.js';
@@ -44,6 +46,7 @@ import {
 } from './services/ports.js';
 import { PublicSeats } from './services/public-seats.js';
 import { RefundService } from './services/refund.service.js';
+import { openWaitingRooms, type WaitingRoomOverrides } from './services/waiting-rooms.js';
 import { SeatMaps } from './services/seat-maps.js';
 import { SeatFeed, type SeatFeedOptions } from './services/seat-feed.service.js';
 import { seedDemo } from './services/seed.service.js';
@@ -67,6 +70,7 @@ export interface Overrides {
   webhookDelivery?: Partial<DeliveryOptions>;
   /** What the webhook worker reports: give-ups (alerts), attempts (metrics), failures of its own. */
   onWebhook?: Pick<DeliveryDeps, 'onGiveUp' | 'onAttempt' | 'onError'>;
+  queue?: WaitingRoomOverrides;
 }
 
 export interface Container {
@@ -183,8 +187,21 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     config.SESSION_TTL_SECONDS,
   );
 
+  // The waiting rooms live beside the holds: in Redis when holds are there, else in the database.
+  const rooms = await openWaitingRooms(
+    {
+      store: redis ? redisQueueStore(redis) : queueRepository(db),
+      bus,
+      layouts,
+      sessions: sessionService,
+      clock,
+      onError: o.onFeedError ?? (() => undefined),
+      renewMs: Math.min(config.SESSION_TTL_SECONDS / 4, 600) * 1000,
+    },
+    o.queue,
+  );
   const locks = new LockService(
-    { holds, layouts, sessions: sessionService, clock, changes },
+    { holds, layouts, sessions: sessionService, clock, changes, gate: rooms.gate },
     {
       lockTtlSeconds: config.LOCK_TTL_SECONDS,
       maxSeatsPerSession: config.MAX_SEATS_PER_SESSION,
@@ -194,6 +211,7 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
 
   const services: AppServices = {
     sessions: sessionService,
+    queue: rooms.queue,
     locks,
     best: new BestAvailableService(
       { layouts, seats: repos.seats, holds, locks, sessions: sessionService, clock },
@@ -260,6 +278,7 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
       await cleanup.stop();
       await webhooks.stop();
       services.feed.close();
+      await rooms.close();
       await bus.close();
       if (redis) await closeRedis(redis);
       await db.close();

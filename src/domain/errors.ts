@@ -3,6 +3,7 @@ export const errorMessages = {
   VALIDATION_ERROR: 'The request is not valid.',
   SESSION_REQUIRED: 'A live session is required: create one with POST /api/sessions.',
   UNAUTHORIZED: 'A valid admin token is required.',
+  QUEUE_REQUIRED: 'This event has a waiting room: a lock needs a live admission from its queue.',
   PAYMENT_FAILED: 'The payment was declined.',
   NOT_FOUND: 'Not found.',
   SEATS_UNAVAILABLE: 'Some of the seats are taken or held by someone else.',

@@ -15,6 +15,7 @@ import type { IdempotencyService } from '../services/idempotency.service.js';
 import type { LockService } from '../services/lock.service.js';
 import type { RefundService } from '../services/refund.service.js';
 import type { SeatMaps } from '../services/seat-maps.js';
+import type { QueueService } from '../services/queue.service.js';
 import type { SeatFeed } from '../services/seat-feed.service.js';
 import { hashToken, type SessionService } from '../services/session.service.js';
 import type { WebhookService } from '../services/webhook.service.js';
@@ -27,6 +28,8 @@ import { eventRoutes } from './routes/events.route.js';
 import { lifecycleRoutes } from './routes/lifecycle.route.js';
 import { afterSaleRoutes } from './routes/after-sale.route.js';
 import { opsRoutes } from './routes/ops.route.js';
+import { queueMetrics } from './queue-metrics.js';
+import { queueRoutes } from './routes/queue.route.js';
 import { sessionRoutes } from './routes/sessions.route.js';
 import { streamRoutes } from './routes/stream.route.js';
 import { webhookRoutes } from './routes/webhooks.route.js';
@@ -45,6 +48,7 @@ export interface AppServices {
   refunds: RefundService;
   history: SeatHistoryService;
   webhooks: WebhookService;
+  queue: QueueService;
   readiness(): Promise<Record<string, boolean>>;
   dbStats(): { total: number; idle: number; waiting: number };
 }
@@ -52,6 +56,10 @@ export interface AppServices {
 export interface AppOptions {
   adminToken: string;
   rateLimitPerMinute: number;
+  /** New sessions per minute per client address; 0 or unset: no cap. */
+  sessionsPerMinutePerIp?: number;
+  /** Proxies trusted for the client's address (X-Forwarded-For); 0 or unset: none. */
+  trustProxy?: number;
   metrics: Metrics;
   logger: FastifyServerOptions['logger'];
   /** Called for every 5xx answer (alerting on bursts). */
@@ -96,6 +104,8 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     // stays open until the drain ends) instead of getting Fastify's own 503, which has neither our error
     // shape nor Retry-After.
     return503OnClosing: false,
+    // The nearest `trustProxy` hops are proxies of ours: the client is the address before them.
+    trustProxy: opts.trustProxy ? (_address: string, hop: number) => hop < opts.trustProxy! : false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON in and out: a text body is refused with 415 instead of reaching a handler as a string.
@@ -132,8 +142,11 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       },
     },
   });
-  if (opts.rateLimitPerMinute > 0) {
+  const sessionsCap = opts.sessionsPerMinutePerIp ?? 0;
+  if (opts.rateLimitPerMinute > 0 || sessionsCap > 0) {
     await app.register(rateLimit, {
+      // RATE_LIMIT_PER_MINUTE 0 turns the limit of every route off; the cap on new sessions stays.
+      global: opts.rateLimitPerMinute > 0,
       max: opts.rateLimitPerMinute,
       timeWindow: 60_000,
       allowList: (request) => !request.url.startsWith('/api/'),
@@ -194,13 +207,15 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  await app.register(sessionRoutes(services));
+  await app.register(sessionRoutes(services, { perMinutePerIp: sessionsCap }));
   await app.register(eventRoutes(services, opts.adminToken));
   await app.register(lifecycleRoutes(services));
   await app.register(afterSaleRoutes(services, opts.adminToken));
   await app.register(webhookRoutes(services, opts.adminToken));
   await app.register(opsRoutes(services, opts.metrics));
   await app.register(streamRoutes(services, { ...DEFAULT_SSE_OPTIONS, ...opts.stream }, opts.metrics));
+  await app.register(queueRoutes(services, opts.adminToken, { ...DEFAULT_SSE_OPTIONS, ...opts.stream }));
+  queueMetrics(opts.metrics.registry, services.queue);
   await registerWeb(app, opts.webRoot ?? DEFAULT_WEB_ROOT);
   return app;
 }

@@ -6,6 +6,7 @@ export const statusOf: Record<ErrorCode, number> = {
   SESSION_REQUIRED: 401,
   UNAUTHORIZED: 401,
   PAYMENT_FAILED: 402,
+  QUEUE_REQUIRED: 403,
   NOT_FOUND: 404,
   SEATS_UNAVAILABLE: 409,
   NOT_LOCKED: 409,

@@ -19,9 +19,12 @@ export const DEFAULT_SSE_OPTIONS: SseOptions = {
   maxBufferedBytes: 512 * 1024,
 };
 
+/** What a stream sends: an ID and the JSON of the message (seat changes, or a queue's progress). */
+export type StreamMessage = Pick<FeedMessage, 'id' | 'data'>;
+
 // One encoding per message, however many viewers it goes to.
-const frames = new WeakMap<FeedMessage, Buffer>();
-function frameOf(m: FeedMessage): Buffer {
+const frames = new WeakMap<StreamMessage, Buffer>();
+function frameOf(m: StreamMessage): Buffer {
   let frame = frames.get(m);
   if (!frame) frames.set(m, (frame = Buffer.from(`id: ${m.id}\ndata: ${m.data}\n\n`)));
   return frame;
@@ -45,7 +48,7 @@ export class SseConnection {
     private readonly onClose: (dropped: boolean) => void,
   ) {}
 
-  send(message: FeedMessage): void {
+  send(message: StreamMessage): void {
     this.write(frameOf(message));
   }
 

@@ -2,6 +2,7 @@ import { DomainError } from '../domain/errors.js';
 import { isUuid } from '../domain/validation.js';
 import type { LayoutCache } from './layout-cache.js';
 import type { Clock, HoldStore, SeatChanges } from './ports.js';
+import type { QueueGate } from './queue-gate.js';
 import type { SessionService } from './session.service.js';
 
 export interface LockResult {
@@ -23,6 +24,7 @@ export class LockService {
       sessions: SessionService;
       clock: Clock;
       changes: SeatChanges;
+      gate: QueueGate;
     },
     private readonly cfg: { lockTtlSeconds: number; maxSeatsPerSession: number; maxHoldSeconds: number },
   ) {}
@@ -37,6 +39,9 @@ export class LockService {
     if (!layout) await this.refuse(token, () => new DomainError('NOT_FOUND', 'Unknown event.'));
     const unknown = seatIds.filter((id) => !layout!.ids.has(id));
     if (unknown.length > 0) await this.refuse(token, () => this.unknown(unknown));
+    // The waiting room: nothing at all for an event without one (no promise, no lookup).
+    const queued = this.deps.gate.check(eventId, token);
+    if (queued) await queued;
 
     const until = new Date(session.now.getTime() + this.cfg.lockTtlSeconds * 1000);
     const result = await this.deps.holds.acquire({

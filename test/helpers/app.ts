@@ -5,6 +5,7 @@ import { createMetrics, type Metrics } from '../../src/http/metrics.js';
 import { ManualClock } from '../../src/infra/clock.js';
 import { TestPaymentGateway } from '../../src/infra/payments/test-gateway.js';
 import type { Clock, PaymentGateway, Telemetry } from '../../src/services/ports.js';
+import type { WaitingRoomOverrides } from '../../src/services/waiting-rooms.js';
 import { createContainer, type Container, type Overrides } from '../../src/wiring.js';
 import type { TestStore } from './stores.js';
 
@@ -32,6 +33,7 @@ export interface StartOptions {
   onWebhook?: Overrides['onWebhook'];
   /** Reuse a database made by an earlier start (a second instance, or a restart). */
   shared?: { env: Record<string, string> };
+  queue?: WaitingRoomOverrides;
 }
 
 /** Builds the real app on a fresh database of the given store. */
@@ -56,10 +58,13 @@ export async function startApp(
     ...(opts.telemetry && { telemetry: opts.telemetry }),
     webhookDelivery: opts.webhookDelivery,
     onWebhook: opts.onWebhook,
+    ...(opts.queue && { queue: opts.queue }),
   });
   const app = await buildApp(container.services, {
     adminToken: ADMIN_TOKEN,
     rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    sessionsPerMinutePerIp: config.SESSIONS_PER_MINUTE_PER_IP,
+    trustProxy: config.TRUST_PROXY,
     metrics: opts.metrics ?? createMetrics(),
     ...(opts.onServerError && { onServerError: opts.onServerError }),
     logger: false,
@@ -92,7 +97,7 @@ export class Api {
   constructor(private readonly app: FastifyInstance) {}
 
   async call<T = any>(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     opts: { body?: unknown; session?: string; admin?: boolean; headers?: Record<string, string> } = {},
   ): Promise<Res<T>> {

@@ -175,7 +175,8 @@ export class SseClient {
     if (data.length === 0) return;
     const parsed = JSON.parse(data.join('\n'));
     this.messages.push({ id, data: parsed, raw: block });
-    for (const s of parsed.seats) this.state.set(s.seatID, { status: s.status, lockUntil: s.lockUntil });
+    for (const s of parsed.seats ?? [])
+      this.state.set(s.seatID, { status: s.status, lockUntil: s.lockUntil });
   }
 
   private finish(): void {

@@ -100,11 +100,16 @@ export class ApiError extends Error {
 // Per tab, not per browser: two tabs are two customers, which is what a demo of the live map needs.
 const SESSION_KEY = 'seat-reservation-session';
 
-function session(): string | null {
+export function session(): string | null {
   return sessionStorage.getItem(SESSION_KEY);
 }
 
-async function call<T>(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function call<T>(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const sid = session();
   let res: Response;
   try {
@@ -141,7 +146,7 @@ async function startSession(): Promise<void> {
 }
 
 /** A call that needs a session: starts one when there is none, or when the old one has run out. */
-async function withSession<T>(fn: () => Promise<T>): Promise<T> {
+export async function withSession<T>(fn: () => Promise<T>): Promise<T> {
   if (!session()) await startSession();
   try {
     return await fn();

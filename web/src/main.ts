@@ -4,6 +4,7 @@ import { Booking } from './booking';
 import { humanMessage } from './messages';
 import { bookingFromHash, showBooking } from './my-booking';
 import { plural } from './format';
+import { WaitingRoom } from './queue';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -21,6 +22,15 @@ const booking = new Booking({
     event.availableCount = count;
     renderEvents(eventID);
   },
+});
+
+// An event with a waiting room shows its queue first, and its seat map once the visitor is admitted.
+const room = new WaitingRoom({
+  before: $('event'),
+  open: (event) => booking.open(event),
+  close: () => booking.close(),
+  status: (text) => announce(text),
+  error: (text) => showError(text),
 });
 
 function announce(text: string): void {
@@ -68,8 +78,11 @@ async function route(): Promise<void> {
   const wanted = selectedFromHash() ?? events[0]?.eventID;
   const event = events.find((e) => e.eventID === wanted);
   renderEvents(event?.eventID);
-  if (event) await booking.open(event);
-  else booking.close();
+  if (event) await room.enter(event);
+  else {
+    room.leave();
+    booking.close();
+  }
 }
 
 async function start(): Promise<void> {

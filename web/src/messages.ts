@@ -36,6 +36,10 @@ export function humanMessage(e: unknown, seatName: (id: string) => string): stri
         : `The service could not accept that: ${e.message}`;
     case 'SESSION_REQUIRED':
       return 'Your session ended. Please try again.';
+    case 'QUEUE_REQUIRED':
+      return typeof e.details.admittedUntil === 'string'
+        ? 'Your turn in the waiting room has ended, so you cannot hold more seats. Seats you already hold can still be paid for.'
+        : 'This on-sale has a waiting room: please wait for your turn.';
     case 'RATE_LIMITED':
       return 'Too many requests in a short time. Please wait a few seconds and try again.';
     case 'SERVICE_UNAVAILABLE':

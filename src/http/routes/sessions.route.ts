@@ -1,14 +1,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { requireSession, SESSION_COOKIE } from '../auth.js';
 import type { AppServices } from '../app.js';
 import { CustomerCreate, Customer, errors, PUBLIC, SESSION_SECURITY, SessionBody } from '../schemas.js';
 
 export const sessionRoutes =
-  (s: AppServices): FastifyPluginAsyncTypebox =>
+  (s: AppServices, cap: { perMinutePerIp: number }): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.post(
       '/api/sessions',
       {
+        // By address, whatever the session: a client starting sessions by the hundred to hold places.
+        ...(cap.perMinutePerIp > 0 && {
+          config: {
+            rateLimit: {
+              max: cap.perMinutePerIp,
+              timeWindow: 60_000,
+              keyGenerator: (request: FastifyRequest) => `new-session:${request.ip}`,
+            },
+          },
+        }),
         schema: {
           tags: ['sessions'],
           operationId: 'createSession',
