@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/setup/redis-cluster.ts'],
+    // Engines the suites also run on, started once per run: a Redis Cluster, and PgBouncer (transaction mode).
+    globalSetup: ['test/setup/redis-cluster.ts', 'test/setup/pgbouncer.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,23 +1,32 @@
 /**
  * `npm run bench [-- --quick] [--profile] [--runs N] [--stores …]`: the on-sale benchmark. Starts the
  * production build on loopback for each store, drives it from a separate load-generator process, checks
- * the sale's invariants in the database afterwards, and measures the ceilings (pgbench on the lock SQL,
- * a bare Fastify route) in the same run. See bench/README.md.
+ * the sale's invariants in the database afterwards, and measures in the same run what it is compared
+ * with: the floor routes (a minimal correct lock on PostgreSQL and on Redis), pgbench running the pg
+ * floor's one statement (the database's own ceiling) and a bare Fastify route. See bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { BareParams } from './scenarios/reads.js';
-import type { RateResult } from './scenarios/reads.js';
-import type { LockOnlyResult } from './scenarios/lock-only.js';
+import type { BareParams, MapResult, MapVariant, RateResult } from './scenarios/reads.js';
+import { lockRate, type LockOnlyResult } from './scenarios/lock-only.js';
 import type { RushResult } from './scenarios/rush.js';
 import type { SteadyResult } from './scenarios/steady.js';
 import { measureWindow, waitQuiet } from './lib/cpu.js';
 import { machineFacts } from './lib/machine.js';
 import { dropScratchDb } from './lib/pg.js';
+import { measureFloors, type FloorResult } from './lib/floors.js';
 import { findPgbench, preparePgbenchDb, runPgbench, type PgbenchResult } from './lib/pgbench.js';
-import { parseArgs, redisModeExists, type Plan, type ScenarioName, type StoreName } from './lib/plan.js';
+import {
+  lockOnlyParams,
+  parseArgs,
+  redisModeExists,
+  sharedLimits,
+  type Plan,
+  type ScenarioName,
+  type StoreName,
+} from './lib/plan.js';
 import { runJob, startBare, startService, type ServiceHandle } from './lib/procs.js';
 import { summarizeProfiles } from './lib/profile.js';
 import { medianRows, printTable, writeReports } from './lib/report.js';
@@ -34,15 +43,16 @@ const RESULTS = resolve('bench/results');
 export interface Ceilings {
   pgbench: Map<string, PgbenchResult>;
   bare: Map<number, RateResult>;
+  floors: FloorResult[];
   notes: string[];
 }
 
 export const ceilingKey = (kind: 'rush' | 'steady', connections: number) => `${kind}@${connections}`;
 
 async function measureCeilings(plan: Plan, tmp: string): Promise<Ceilings> {
-  const out: Ceilings = { pgbench: new Map(), bare: new Map(), notes: [] };
+  const out: Ceilings = { pgbench: new Map(), bare: new Map(), floors: [], notes: [] };
   if (plan.skipCeilings) {
-    out.notes.push('--skip-ceilings: no pgbench or bare Fastify runs, so no ratios');
+    out.notes.push('--skip-ceilings: no pgbench, bare Fastify or floor runs, so no ratios');
     return out;
   }
   const levels = [...new Set([plan.rushConnections, ...plan.steadyConnections])];
@@ -66,16 +76,25 @@ async function measureCeilings(plan: Plan, tmp: string): Promise<Ceilings> {
     await bare.stop();
   }
 
+  await measurePgbench(plan, tmp, out);
+  // Last, and only for the lock-only comparison: the floor routes, driven as the service is.
+  if (plan.scenarios.includes('lock-only')) out.floors = await measureFloors(plan, tmp, log);
+  return out;
+}
+
+/** pgbench running the pg floor's one lock statement: the database's own ceiling. */
+async function measurePgbench(plan: Plan, tmp: string, out: Ceilings): Promise<void> {
   const bin = findPgbench();
   if (!bin) {
     out.notes.push('pgbench not found (apt-get install postgresql-client-15): no database ceiling');
     log(`  ${out.notes.at(-1)}`);
-    return out;
+    return;
   }
   const shape = {
     rushSeats: plan.rushSeats,
     steadyEvents: plan.steadyEvents,
     steadySeatsPerEvent: plan.steadySeatsPerEvent,
+    lockTtlSeconds: plan.lockTtlSeconds,
   };
   const db = await preparePgbenchDb(shape);
   try {
@@ -98,13 +117,12 @@ async function measureCeilings(plan: Plan, tmp: string): Promise<Ceilings> {
         ? ` (capped from ${r.cappedFrom} by max_connections and other clients)`
         : '';
       log(
-        `  pgbench ${kind} lock SQL @${r.clients}${capped}: ${r.tps.toFixed(0)} tps, avg ${r.latencyAvgMs} ms`,
+        `  pgbench, the floor's lock statement on the ${kind} data @${r.clients}${capped}: ${r.tps.toFixed(0)} tps, avg ${r.latencyAvgMs} ms`,
       );
     }
   } finally {
     await dropScratchDb(db);
   }
-  return out;
 }
 
 async function runStore(plan: Plan, store: StoreName, tmp: string, runTag: string) {
@@ -113,11 +131,11 @@ async function runStore(plan: Plan, store: StoreName, tmp: string, runTag: strin
   const profileDir = plan.profile ? join(RESULTS, 'profiles', `${runTag}-${store}`) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   let svc: ServiceHandle | null = null;
-  const fig: StoreFigures = { store, instances: db.instances, steady: [], lockOnly: [], notes: [] };
+  const fig: StoreFigures = { store, instances: db.instances, maps: [], steady: [], lockOnly: [], notes: [] };
   const acknowledged: string[] = [];
   try {
     svc = await startService({
-      env: { ...db.env, ADMIN_TOKEN: admin },
+      env: { ...db.env, ...sharedLimits(plan), ADMIN_TOKEN: admin },
       instances: db.instances,
       logFile: join(tmp, `service-${store}.log`),
       profileDir,
@@ -126,17 +144,33 @@ async function runStore(plan: Plan, store: StoreName, tmp: string, runTag: strin
     const events = await createBenchEvents(origin, admin, plan);
 
     const want = (s: ScenarioName) => plan.scenarios.includes(s);
-    if (want('map'))
-      fig.map = await measureWindow(svc, (mark) =>
-        runJob<RateResult>(
-          { kind: 'map', params: { origin, eventId: events.map, connections: 1, seconds: plan.mapSeconds } },
+    // The seat map alone: plain on one connection, then revalidated and compressed on several.
+    const mapJobs: [MapVariant, number][] = [
+      ['plain', 1],
+      ['revalidated', plan.mapConnections],
+      ['compressed', plan.mapConnections],
+    ];
+    for (const [variant, connections] of want('map') ? mapJobs : []) {
+      const m = await measureWindow(svc, (mark) =>
+        runJob<MapResult>(
+          {
+            kind: 'map',
+            params: { origin, eventId: events.map, connections, seconds: plan.mapSeconds, variant },
+          },
           mark,
         ),
       );
-    if (fig.map)
+      fig.maps.push({ connections, ...m });
+      const r = m.result;
       log(
-        `  [${store}] seat map of ${plan.mapSeats} seats alone: p50 ${fig.map.result.endpoints.seats?.p50Ms} ms`,
+        `  [${store}] seat map of ${plan.mapSeats} seats, ${variant} @${connections}: ${r.perSec.toFixed(0)} maps/s, ` +
+          `p50 ${r.endpoints.seats?.p50Ms} ms` +
+          (variant === 'revalidated' ? `, ${r.notModified}/${r.requests} answered 304` : '') +
+          (variant === 'compressed'
+            ? `, ${r.compressedBytes ?? '?'} bytes ${r.encoding ?? 'not compressed'}`
+            : ''),
       );
+    }
 
     if (want('rush'))
       fig.rush = await measureWindow(svc, (mark) =>
@@ -194,23 +228,13 @@ async function runStore(plan: Plan, store: StoreName, tmp: string, runTag: strin
     for (const connections of want('lock-only') ? plan.lockOnlyConnections : []) {
       const s = await measureWindow(svc, (mark) =>
         runJob<LockOnlyResult>(
-          {
-            kind: 'lock-only',
-            params: {
-              origin,
-              eventIds: events.steady,
-              connections,
-              seconds: plan.steadySeconds,
-              warmupSeconds: plan.steadyWarmupSeconds,
-              sessions: plan.lockOnlySessions,
-            },
-          },
+          { kind: 'lock-only', params: lockOnlyParams(plan, origin, events.steady, connections) },
           mark,
         ),
       );
       fig.lockOnly.push({ connections, paced: false, ...s });
       log(
-        `  [${store}] lock-only @${connections}: ${((s.result.locksOk + s.result.conflicts) / s.result.durationS).toFixed(0)} locks/s, ` +
+        `  [${store}] lock-only @${connections}: ${lockRate(s.result).toFixed(0)} locks/s, ` +
           `lock p99 ${s.result.endpoints.lock?.p99Ms} ms`,
       );
     }
@@ -218,17 +242,13 @@ async function runStore(plan: Plan, store: StoreName, tmp: string, runTag: strin
     // The same at 64 connections, paced to half the rate just reached: latency without the queue.
     const closed = fig.lockOnly.find((x) => x.connections === 64);
     if (closed) {
-      const rate = (0.5 * (closed.result.locksOk + closed.result.conflicts)) / closed.result.durationS;
+      const rate = 0.5 * lockRate(closed.result);
       const s = await measureWindow(svc, (mark) =>
         runJob<LockOnlyResult>(
           {
             kind: 'lock-only',
             params: {
-              origin,
-              eventIds: events.steady,
-              connections: 64,
-              seconds: plan.steadySeconds,
-              warmupSeconds: plan.steadyWarmupSeconds,
+              ...lockOnlyParams(plan, origin, events.steady, 64),
               sessions: Math.ceil((rate * (plan.steadySeconds + plan.steadyWarmupSeconds + 1)) / 2),
               ratePerSec: rate,
             },
@@ -291,7 +311,7 @@ async function oneRun(plan: Plan, runNo: number) {
       rows.push(...buildRows(plan, fig, ceilings));
       if (fig.profile) profiles[store] = fig.profile;
     }
-    return { rows, notes, profiles };
+    return { rows, notes, profiles, floors: ceilings.floors };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -308,8 +328,10 @@ async function main() {
   for (let i = 1; i <= plan.runs; i++) runs.push(await oneRun(plan, i));
   const rows = plan.runs > 1 ? medianRows(runs.map((r) => r.rows)) : (runs[0]?.rows ?? []);
   const notes = [...new Set(runs.flatMap((r) => r.notes))];
-  const files = writeReports(RESULTS, { machine, plan, rows, notes, runs });
-  printTable(machine, plan, rows, notes);
+  // The floors' own figures, each run's (the rows carry their medians as floorPerSec).
+  const floors = runs.flatMap((r, i) => r.floors.map((f) => ({ run: i + 1, ...f })));
+  const files = writeReports(RESULTS, { machine, plan, rows, notes, floors, runs });
+  printTable(machine, plan, rows, notes, floors);
   for (const [store, profile] of Object.entries(runs.at(-1)?.profiles ?? {})) {
     log(`\nprofile (${store}): top self time\n${String((profile as { text: string }).text)}`);
   }

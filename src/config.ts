@@ -8,6 +8,9 @@ const Schema = Type.Object({
   PORT: Int(3000, 0, 65535),
   HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  // A direct connection for what needs a session of its own (LISTEN, the migrations), when DATABASE_URL
+  // is a pooler in transaction mode (PgBouncer), which hands each transaction a different connection.
+  DATABASE_DIRECT_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATA_DIR: Type.String({ default: './data', minLength: 1 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   // host:port of some nodes of a Redis Cluster (the client learns the rest), instead of REDIS_URL.
@@ -42,6 +45,9 @@ const Schema = Type.Object({
 });
 
 export type Config = Readonly<Static<typeof Schema>>;
+
+/** Every variable the service reads (docs/api.md lists them all; a test checks). */
+export const CONFIG_VARIABLES = Object.keys(Schema.properties);
 
 export class ConfigError extends Error {}
 
@@ -86,6 +92,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${name} is invalid: ${first.message}${shown}`);
   }
   const config = withDefaults as Static<typeof Schema>;
+  if (config.DATABASE_DIRECT_URL && !config.DATABASE_URL)
+    throw new ConfigError(
+      'DATABASE_DIRECT_URL is set without DATABASE_URL: it only complements a pooled DATABASE_URL',
+    );
   if (config.REDIS_URL && config.REDIS_CLUSTER_NODES)
     throw new ConfigError('REDIS_URL and REDIS_CLUSTER_NODES are both set: set one of them');
   return Object.freeze(config);

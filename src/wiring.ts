@@ -14,7 +14,7 @@ import { idempotencyRepository } from './infra/db/idempotency.repository.js';
 import { migrate } from './infra/db/migrate.js';
 import { orderRepository } from './infra/db/order.repository.js';
 import { createPgliteDb } from './infra/db/pglite.js';
-import { createPostgresDb } from './infra/db/postgres.js';
+import { openPostgresDb } from './infra/db/postgres.js';
 import { seatRepository } from './infra/db/seat.repository.js';
 import { sessionDirectory, sessionRepository } from './infra/db/session.repository.js';
 import { TestPaymentGateway } from './infra/payments/test-gateway.js';
@@ -24,6 +24,7 @@ import { redisHoldStore } from './infra/redis/hold-store.js';
 import { redisQueueStore } from './infra/redis/queue-store.js';
 import { queueRepository } from './infra/db/queue.repository.js';
 import { redisSessionCache } from './infra/redis/session-cache.js';
+import { BestAvailableService } from './services/best-available.service.js';
 import { CleanupService, type CleanupDeps } from './services/cleanup.service.js';
 import { ConfirmService } from './services/confirm.service.js';
 import { EventService } from './services/event.service.js';
@@ -65,8 +66,23 @@ export interface Container {
 
 export async function openDb(config: Config): Promise<Db> {
   return config.DATABASE_URL
-    ? createPostgresDb({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE })
+    ? openPostgresDb({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE })
     : createPgliteDb(config.DATA_DIR);
+}
+
+/**
+ * Migrations are one transaction under a transaction-level lock, so they also work through a pooler in
+ * transaction mode; given a direct connection they use it, and a long schema change then holds none of
+ * the pooler's connections nor meets its timeouts.
+ */
+async function migrateSchema(config: Config, db: Db): Promise<void> {
+  if (!config.DATABASE_DIRECT_URL) return void (await migrate(db));
+  const direct = await openPostgresDb({ connectionString: config.DATABASE_DIRECT_URL, max: 1 });
+  try {
+    await migrate(direct);
+  } finally {
+    await direct.close();
+  }
 }
 
 /**
@@ -80,7 +96,9 @@ async function openSeatChangeBus(
   onError?: (e: unknown) => void,
 ): Promise<SeatChangeBus> {
   if (redis) return redisBus({ redis, prefix: config.REDIS_KEY_PREFIX, onError });
-  if (config.DATABASE_URL) return pgNotifyBus({ connectionString: config.DATABASE_URL, db, onError });
+  // LISTEN needs a connection of its own for good: a transaction-mode pooler would hand it to others.
+  const listenUrl = config.DATABASE_DIRECT_URL ?? config.DATABASE_URL;
+  if (listenUrl) return pgNotifyBus({ connectionString: listenUrl, db, onError });
   return memoryBus();
 }
 
@@ -92,7 +110,7 @@ function redisTarget(config: Config): RedisTarget | undefined {
 /** The composition root: config → infrastructure → services. The only place that picks implementations. */
 export async function createContainer(config: Config, o: Overrides = {}): Promise<Container> {
   const db = await openDb(config);
-  await migrate(db);
+  await migrateSchema(config, db);
   const clock = o.clock ?? systemClock;
   const payments = o.payments ?? new TestPaymentGateway();
   // With REDIS_URL, holds live in Redis; the database keeps seats, sales and sessions either way.
@@ -156,16 +174,22 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     o.queue,
   );
 
+  const locks = new LockService(
+    { holds, layouts, sessions: sessionService, clock, changes, gate: rooms.gate },
+    {
+      lockTtlSeconds: config.LOCK_TTL_SECONDS,
+      maxSeatsPerSession: config.MAX_SEATS_PER_SESSION,
+      maxHoldSeconds: config.MAX_HOLD_SECONDS,
+    },
+  );
+
   const services: AppServices = {
     sessions: sessionService,
     queue: rooms.queue,
-    locks: new LockService(
-      { holds, layouts, sessions: sessionService, clock, changes, gate: rooms.gate },
-      {
-        lockTtlSeconds: config.LOCK_TTL_SECONDS,
-        maxSeatsPerSession: config.MAX_SEATS_PER_SESSION,
-        maxHoldSeconds: config.MAX_HOLD_SECONDS,
-      },
+    locks,
+    best: new BestAvailableService(
+      { layouts, seats: repos.seats, holds, locks, sessions: sessionService, clock },
+      { maxSeatsPerSession: config.MAX_SEATS_PER_SESSION },
     ),
     confirms: new ConfirmService({
       ...repos,

@@ -5,7 +5,9 @@ import { Recorder, type LatencySummary } from './stats.js';
 export interface Reply {
   status: number;
   // Answers are read as loose JSON: the bench checks statuses, the contract tests check shapes.
+  // With `raw`, the bytes as they came (undici does not decode a Content-Encoding).
   body: any;
+  headers: Record<string, string | string[] | undefined>;
   ms: number;
 }
 
@@ -15,6 +17,10 @@ export interface CallOptions {
   body?: unknown;
   /** Not timed (setup calls). */
   untimed?: boolean;
+  /** More request headers (If-None-Match, Accept-Encoding). */
+  headers?: Record<string, string>;
+  /** Keep the body as a Buffer of the bytes received, not parsed. */
+  raw?: boolean;
 }
 
 /**
@@ -37,7 +43,7 @@ export class ApiClient {
     path: string,
     o: CallOptions = {},
   ): Promise<Reply> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...o.headers };
     let body: string | undefined;
     if (o.body !== undefined) {
       body = JSON.stringify(o.body);
@@ -47,16 +53,20 @@ export class ApiClient {
     if (o.admin) headers.authorization = `Bearer ${o.admin}`;
     const t0 = performance.now();
     let status = 0;
-    let text = '';
+    let bytes = Buffer.alloc(0);
+    let replyHeaders: Reply['headers'] = {};
     try {
       const res = await this.pool.request({ path, method, headers, body });
       status = res.statusCode;
-      text = await res.body.text();
+      replyHeaders = res.headers;
+      bytes = Buffer.from(await res.body.arrayBuffer());
     } catch {
       this.networkErrors++;
     }
     const ms = performance.now() - t0;
     if (this.recording && !o.untimed) this.recorder(endpoint).add(ms, status);
+    if (o.raw) return { status, body: bytes, headers: replyHeaders, ms };
+    const text = bytes.toString('utf8');
     let parsed: unknown = null;
     if (text) {
       try {
@@ -65,7 +75,7 @@ export class ApiClient {
         parsed = text;
       }
     }
-    return { status, body: parsed, ms };
+    return { status, body: parsed, headers: replyHeaders, ms };
   }
 
   recorder(endpoint: string): Recorder {

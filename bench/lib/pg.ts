@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import pg from 'pg';
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -31,16 +29,6 @@ export async function createScratchDb(suffix = ''): Promise<string> {
 export async function dropScratchDb(name: string): Promise<void> {
   if (!/^bench_[0-9a-f]+\w*$/.test(name)) throw new Error(`refusing to drop ${name}`);
   await withClient(PG_ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-}
-
-/** The service's own migrations, applied in order (for the pgbench database). */
-export async function applyMigrations(c: pg.Client): Promise<void> {
-  const dir = resolve('src/infra/db/migrations');
-  for (const f of readdirSync(dir)
-    .filter((n) => /^\d+_.+\.sql$/.test(n))
-    .sort()) {
-    await c.query(readFileSync(resolve(dir, f), 'utf8'));
-  }
 }
 
 export async function serverFacts(): Promise<{ version: string; maxConnections: number; inUse: number }> {

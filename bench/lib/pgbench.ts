@@ -2,7 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { postgresCpuMs } from './procs.js';
-import { applyMigrations, createScratchDb, dbUrl, PG_ADMIN_URL, serverFacts, withClient } from './pg.js';
+import { FLOOR_SCHEMA, lockStatement } from './floor-sql.js';
+import { createScratchDb, dbUrl, PG_ADMIN_URL, serverFacts, withClient } from './pg.js';
 
 /** pgbench from PostgreSQL's packages (postgresql-client-NN on Debian). */
 export function findPgbench(): string | null {
@@ -18,16 +19,15 @@ export function findPgbench(): string | null {
   }
 }
 
-// Ids built from integers, so that a pgbench variable can name a row: the SQL is the service's,
-// with each parameter computed from a \set integer by a cheap expression.
+// Ids built from integers, so that a pgbench variable can name a row: each parameter of the floor's
+// statement is computed from a \set integer by a cheap expression.
 const uuidOf = (prefix: string, v: string) =>
   `('00000000-0000-4000-${prefix}-' || lpad((${v})::text, 12, '0'))::uuid`;
 const SEAT = (v: string) => uuidOf('8000', v);
 const EVENT = (v: string) => uuidOf('9000', v);
 const SESSION = (v: string) => uuidOf('a000', v);
 
-// Enough sessions that none piles up more than a hold or two over a run, as in the service,
-// where each session confirms or cancels what it locked before it locks again.
+// Enough sessions that none holds more than a few seats over a run, as in the lock-only scenario.
 export const PGBENCH_SESSIONS = 10_000;
 const STEADY_BASE = 1_000_000;
 
@@ -35,12 +35,13 @@ export interface CeilingShape {
   rushSeats: number;
   steadyEvents: number;
   steadySeatsPerEvent: number;
+  lockTtlSeconds: number;
 }
 
 /**
- * The statements of one lock, as the service sends them (session touch; BEGIN; session row FOR UPDATE;
- * seats FOR UPDATE in id order; UPDATE seats; COMMIT), on 1–4 adjacent random seats of one event,
- * for a random one of many sessions.
+ * The pg floor's one lock statement (bench/lib/floor-sql.ts), word for word, on 1–4 adjacent random
+ * seats of one event (the rush's one event, or one of the steady ones), for a random one of many
+ * sessions: the least the database itself must do per lock.
  */
 export function lockScript(kind: 'rush' | 'steady', shape: CeilingShape): string {
   const pick =
@@ -59,41 +60,29 @@ export function lockScript(kind: 'rush' | 'steady', shape: CeilingShape): string
     `\\set k1 :k + 1`,
     `\\set k2 :k + 2`,
     `\\set k3 :k + 3`,
-    `UPDATE sessions SET expires_at = now() + interval '30 minutes' WHERE token_hash = uuid_send(${SESSION(':sid')}) AND ended_at IS NULL AND expires_at > now() RETURNING id, expires_at;`,
-    `BEGIN;`,
-    `SELECT 1 FROM sessions WHERE id = ${SESSION(':sid')} AND ended_at IS NULL AND expires_at > now() FOR UPDATE;`,
-    `SELECT id, status, locked_by, lock_until FROM seats WHERE event_id = ${EVENT(':e')} AND (id = ANY(${seats}) OR (locked_by = ${SESSION(':sid')} AND status = 'locked')) ORDER BY id FOR UPDATE;`,
-    `UPDATE seats SET status = 'locked', locked_by = ${SESSION(':sid')}, lock_until = now() + interval '10 minutes' WHERE id = ANY(${seats});`,
-    `COMMIT;`,
+    `${lockStatement({ token: SESSION(':sid'), event: EVENT(':e'), seats, ttlSeconds: shape.lockTtlSeconds })};`,
     '',
   ].join('\n');
 }
 
-/** A scratch database with the service's schema, one rush event, the steady events and the sessions. */
+/** A scratch database with the floor's tables, one rush event, the steady events and the sessions. */
 export async function preparePgbenchDb(shape: CeilingShape): Promise<string> {
   const name = await createScratchDb('_pgbench');
   await withClient(dbUrl(name), async (c) => {
-    await applyMigrations(c);
+    await c.query(FLOOR_SCHEMA);
     await c.query(
-      `INSERT INTO events (id, name, currency, created_at)
-       SELECT ${EVENT('e')}, 'pgbench ' || e, 'EUR', now() FROM generate_series(0, $1::int) e`,
-      [shape.steadyEvents],
-    );
-    await c.query(
-      `INSERT INTO seats (id, event_id, position, name, price)
-       SELECT ${SEAT('k')}, ${EVENT('0')}, k - 1, 'S' || k, 2000 FROM generate_series(1, $1::int) k`,
+      `INSERT INTO seats (id, event_id) SELECT ${SEAT('k')}, ${EVENT('0')} FROM generate_series(1, $1::int) k`,
       [shape.rushSeats],
     );
     await c.query(
-      `INSERT INTO seats (id, event_id, position, name, price)
-       SELECT ${SEAT(`${STEADY_BASE} + (e - 1) * $2::int + p`)}, ${EVENT('e')}, p - 1, 'S' || p, 2000
+      `INSERT INTO seats (id, event_id)
+       SELECT ${SEAT(`${STEADY_BASE} + (e - 1) * $2::int + p`)}, ${EVENT('e')}
          FROM generate_series(1, $1::int) e, generate_series(1, $2::int) p`,
       [shape.steadyEvents, shape.steadySeatsPerEvent],
     );
     await c.query(
-      `INSERT INTO sessions (id, token_hash, created_at, expires_at)
-       SELECT ${SESSION('s')}, uuid_send(${SESSION('s')}), now(), now() + interval '1 day'
-         FROM generate_series(1, $1::int) s`,
+      `INSERT INTO sessions (token, expires_at)
+       SELECT ${SESSION('s')}, now() + interval '1 day' FROM generate_series(1, $1::int) s`,
       [PGBENCH_SESSIONS],
     );
     await c.query('VACUUM ANALYZE');
@@ -102,22 +91,21 @@ export async function preparePgbenchDb(shape: CeilingShape): Promise<string> {
 }
 
 /**
- * Back to the state the service keeps: no seat held. pgbench never releases what it locks, so without
- * this each run would start where the last left off, with thousands of stale holds.
+ * Back to no seat held. pgbench never releases what it locks, so without this each run would start
+ * where the last left off, with thousands of holds.
  */
 async function resetSeats(db: string): Promise<void> {
   await withClient(dbUrl(db), async (c) => {
-    await c.query(
-      `UPDATE seats SET status = 'available', locked_by = NULL, lock_until = NULL WHERE status = 'locked'`,
-    );
+    await c.query(`UPDATE seats SET locked_by = NULL, lock_until = NULL WHERE locked_by IS NOT NULL`);
     await c.query('VACUUM ANALYZE seats');
-    await c.query('VACUUM ANALYZE sessions');
   });
 }
 
 async function lockedSeats(db: string): Promise<number> {
   return withClient(dbUrl(db), async (c) => {
-    const r = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM seats WHERE status = 'locked'`);
+    const r = await c.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM seats WHERE locked_by IS NOT NULL`,
+    );
     return r.rows[0]?.n ?? 0;
   });
 }

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { LockOnlyParams } from '../scenarios/lock-only.js';
 
 export type StoreName = 'pglite' | 'postgres' | 'postgres-2x' | 'redis';
 export type ScenarioName = 'map' | 'rush' | 'steady' | 'lock-only';
@@ -6,7 +7,7 @@ export type ScenarioName = 'map' | 'rush' | 'steady' | 'lock-only';
 export interface Plan {
   quick: boolean;
   profile: boolean;
-  /** Development only: no pgbench or bare-Fastify runs (no ratios). */
+  /** Development only: no pgbench, bare-Fastify or floor runs (no ratios). */
   skipCeilings: boolean;
   /** Before each part, wait (up to a minute) for the machine to be mostly idle. */
   waitQuiet: boolean;
@@ -19,6 +20,8 @@ export interface Plan {
   rushMaxSeconds: number;
   mapSeats: number;
   mapSeconds: number;
+  /** Connections of the revalidated and compressed seat-map variants. */
+  mapConnections: number;
   steadyEvents: number;
   steadySeatsPerEvent: number;
   steadyConnections: number[];
@@ -29,7 +32,33 @@ export interface Plan {
   pgbenchSeconds: number;
   bareSeconds: number;
   redisUrl: string;
+  /** Given to the service and to the floor routes alike. */
+  lockTtlSeconds: number;
+  sessionTtlSeconds: number;
+  dbPoolSize: number;
 }
+
+/** The limits the service runs with in the bench, and the floor routes too: one place for both. */
+export const sharedLimits = (plan: Plan): Record<string, string> => ({
+  LOCK_TTL_SECONDS: String(plan.lockTtlSeconds),
+  SESSION_TTL_SECONDS: String(plan.sessionTtlSeconds),
+  DB_POOL_SIZE: String(plan.dbPoolSize),
+});
+
+/** One lock-only level, the same for the service and the floors. */
+export const lockOnlyParams = (
+  plan: Plan,
+  origin: string,
+  eventIds: string[],
+  connections: number,
+): LockOnlyParams => ({
+  origin,
+  eventIds,
+  connections,
+  seconds: plan.steadySeconds,
+  warmupSeconds: plan.steadyWarmupSeconds,
+  sessions: plan.lockOnlySessions,
+});
 
 const USAGE =
   'usage: npm run bench -- [--quick] [--profile] [--runs N] [--stores pglite,postgres,postgres-2x,redis]\n' +
@@ -93,16 +122,25 @@ export function parseArgs(argv: readonly string[]): Plan {
     rushMaxSeconds: quick ? 15 : 180,
     mapSeats: 10_000,
     mapSeconds: quick ? 1.5 : 8,
+    mapConnections: 8,
     steadyEvents: 100,
-    steadySeatsPerEvent: quick ? 150 : 2500,
+    // Room for the floors' rates: a lock-only level takes 1–4 seats per lock and never frees them
+    // (holds last lockTtlSeconds), and the Redis floor locks several thousand times a second.
+    steadySeatsPerEvent: quick ? 1000 : 2500,
     steadyConnections: [16, 64, 256],
     steadySeconds: quick ? 1.5 : 10,
     steadyWarmupSeconds: quick ? 0.5 : 2,
     lockOnlyConnections: quick ? [64] : [16, 64, 256],
-    lockOnlySessions: quick ? 1500 : 8000,
+    // Each lock-only session locks once (twice if they run out): enough for a level with its warm-up
+    // at ~10,000 locks/s (quick) and ~8,000 (full), the Redis floor's neighbourhood.
+    lockOnlySessions: quick ? 10_000 : 50_000,
     // As long as a lock-only level with its warm-up: holds pile up in both alike (see the README).
     pgbenchSeconds: quick ? 2 : 12,
     bareSeconds: quick ? 1.5 : 8,
     redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    // The service's defaults, stated so that the floors are sure to get the same.
+    lockTtlSeconds: 600,
+    sessionTtlSeconds: 1800,
+    dbPoolSize: 20,
   };
 }

@@ -120,18 +120,26 @@ function childPids(pid: number): number[] {
   }
 }
 
-/** The bare Fastify server (the HTTP ceiling), on a free port. */
-export async function startBare(logFile: string): Promise<ServiceHandle> {
+/**
+ * A bench server script (bare Fastify, a floor route) in its own process on a free port, once it has
+ * printed `listening <port>`.
+ */
+export async function startScript(
+  what: string,
+  script: string,
+  logFile: string,
+  env: Record<string, string> = {},
+): Promise<ServiceHandle> {
   const port = await freePort();
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve('bench/bare-fastify.ts')], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port) },
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(script)], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', log],
   });
   closeSync(log);
   await new Promise<void>((ok, no) => {
     child.stdout?.once('data', () => ok());
-    child.once('exit', (code) => no(new Error(`bare Fastify exited with ${code}: ${tail(logFile)}`)));
+    child.once('exit', (code) => no(new Error(`${what} exited with ${code}: ${tail(logFile)}`)));
   });
   return {
     origin: `http://127.0.0.1:${port}`,
@@ -141,6 +149,9 @@ export async function startBare(logFile: string): Promise<ServiceHandle> {
     stop: () => stopChild(child),
   };
 }
+
+/** The bare Fastify server (the HTTP ceiling), on a free port. */
+export const startBare = (logFile: string) => startScript('bare Fastify', 'bench/bare-fastify.ts', logFile);
 
 /** Runs one job in a fresh load-generator process and returns its answer; `onMark` sees its window. */
 export function runJob<T>(job: Job, onMark: (m: 'start' | 'end') => void = () => undefined): Promise<T> {

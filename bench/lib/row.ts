@@ -1,6 +1,14 @@
 import type { LatencySummary } from './stats.js';
 
-export type Scenario = 'rush' | 'steady' | 'lock-only' | 'lock-paced' | 'seat-map' | 'seat-map-during-rush';
+export type Scenario =
+  | 'rush'
+  | 'steady'
+  | 'lock-only'
+  | 'lock-paced'
+  | 'seat-map'
+  | 'seat-map-revalidated'
+  | 'seat-map-compressed'
+  | 'seat-map-during-rush';
 
 export interface CpuShares {
   /** Each a share of one core over the measured window (2.0 = both cores of this machine). */
@@ -24,7 +32,10 @@ export interface Row {
   /** Lock latency (seat-map rows: GET /api/seats latency). */
   p50Ms: number | null;
   p99Ms: number | null;
-  /** pgbench tps for the lock SQL at the same concurrency (seat-map rows: null). */
+  /**
+   * The database's own ceiling: pgbench tps for the pg floor's one lock statement at the same
+   * concurrency (seat-map rows: null); `ratio` = lockPerSec ÷ it.
+   */
   ceilingPerSec: number | null;
   ratio: number | null;
   violations: number;
@@ -41,6 +52,17 @@ export interface Row {
   httpCeilingPerSec: number | null;
   httpRatio: number | null;
   pgbenchClients?: number;
+  /**
+   * Lock-only rows: the floor route of the store's kind (pg for postgres and postgres-2x, redis for
+   * redis; none for pglite) at the same connections, its locks/s, and floorRatio = lockPerSec ÷ it.
+   */
+  floor?: 'pg' | 'redis';
+  floorPerSec?: number | null;
+  floorRatio?: number | null;
+  /** Seat-map variants: the compressed body's bytes, and the share of answers that were 304. */
+  compressedBytes?: number | null;
+  encoding?: string | null;
+  notModifiedShare?: number;
   /** CPU per request (ms): the service's processes and PostgreSQL's; next to pgbench's PostgreSQL CPU per lock. */
   cpuMsPerRequest: { service: number | null; postgres: number | null; pgbenchPostgres: number | null };
   endpoints: Record<string, LatencySummary>;

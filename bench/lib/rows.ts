@@ -1,8 +1,9 @@
 import type { Ceilings } from '../run.js';
-import type { RateResult } from '../scenarios/reads.js';
-import type { LockOnlyResult } from '../scenarios/lock-only.js';
+import type { MapResult } from '../scenarios/reads.js';
+import { lockRate, type LockOnlyResult } from '../scenarios/lock-only.js';
 import type { RushResult } from '../scenarios/rush.js';
 import type { SteadyResult } from '../scenarios/steady.js';
+import { floorOf } from './floors.js';
 import type { InvariantReport } from './invariants.js';
 import type { Plan } from './plan.js';
 import type { ProfileSummary } from './profile.js';
@@ -18,7 +19,8 @@ interface Measured<T> {
 export interface StoreFigures {
   store: string;
   instances: number;
-  map?: Measured<RateResult>;
+  /** The seat map: plain at one connection, then the revalidated and compressed variants. */
+  maps: (Measured<MapResult> & { connections: number })[];
   rush?: Measured<RushResult>;
   steady: (Measured<SteadyResult> & { connections: number })[];
   lockOnly: (Measured<LockOnlyResult> & { connections: number; paced: boolean })[];
@@ -52,12 +54,13 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
   ];
   const base = { store: f.store, instances: f.instances, violations, notes };
 
-  if (f.map) {
-    const s = f.map.result.endpoints.seats;
+  for (const m of f.maps) {
+    const r = m.result;
+    const s = r.endpoints.seats;
     rows.push({
       ...base,
-      scenario: 'seat-map',
-      connections: 1,
+      scenario: r.variant === 'plain' ? 'seat-map' : `seat-map-${r.variant}`,
+      connections: m.connections,
       lockPerSec: null,
       p50Ms: s?.p50Ms ?? null,
       p95Ms: s?.p95Ms ?? null,
@@ -65,15 +68,22 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
       ceilingPerSec: null,
       ratio: null,
       seats: plan.mapSeats,
-      readsPerSec: r2(f.map.result.perSec),
-      requestsPerSec: r2(f.map.result.perSec),
+      readsPerSec: r2(r.perSec),
+      requestsPerSec: r2(r.perSec),
       httpCeilingPerSec: null,
       httpRatio: null,
-      endpoints: f.map.result.endpoints,
-      cpu: f.map.cpu,
-      cpuMsPerRequest: perRequest(f.map.cpu, f.map.result.perSec),
-      errors: errorsOf(f.map.result),
-      notes: [...notes, ...f.map.result.unexpected],
+      ...(r.variant === 'plain'
+        ? {}
+        : {
+            compressedBytes: r.compressedBytes,
+            encoding: r.encoding,
+            notModifiedShare: r2(r.notModified / Math.max(1, r.requests)),
+          }),
+      endpoints: r.endpoints,
+      cpu: m.cpu,
+      cpuMsPerRequest: perRequest(m.cpu, r.perSec),
+      errors: errorsOf(r),
+      notes: [...notes, ...r.unexpected],
     });
   }
 
@@ -169,12 +179,16 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
       notes: [...notes, ...(r.ranOutOfSeats ? ['ran out of seats before the end'] : []), ...r.unexpected],
     });
   }
+  const floor = floorOf(f.store);
   for (const s of f.lockOnly) {
     const r = s.result;
     const lock = r.endpoints.lock;
-    const perSec = (r.locksOk + r.conflicts) / r.durationS;
+    const perSec = lockRate(r);
     const pgb = c.pgbench.get(`steady@${s.connections}`);
     const bare = c.bare.get(s.connections);
+    const fl = s.paced
+      ? undefined
+      : c.floors.find((x) => x.floor === floor && x.connections === s.connections);
     rows.push({
       ...base,
       scenario: s.paced ? 'lock-paced' : 'lock-only',
@@ -186,6 +200,9 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
       ceilingPerSec: pgb && !s.paced ? r2(pgb.tps) : null,
       ratio: s.paced ? null : ratio(perSec, pgb?.tps),
       pgbenchClients: s.paced ? undefined : pgb?.clients,
+      ...(floor && !s.paced
+        ? { floor, floorPerSec: fl ? r2(fl.perSec) : null, floorRatio: ratio(perSec, fl?.perSec) }
+        : {}),
       successfulLocksPerSec: r2(r.locksOk / r.durationS),
       conflictRate: r2(r.conflicts / Math.max(1, r.conflicts + r.locksOk)),
       requestsPerSec: r2(perSec),

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { checkPglite, checkPostgres, type InvariantReport } from './invariants.js';
 import { createScratchDb, dbUrl, dropScratchDb } from './pg.js';
 import type { StoreName } from './plan.js';
+import { dropRedisKeys } from './redis-keys.js';
 
 export interface StoreDb {
   env: Record<string, string>;
@@ -40,19 +40,4 @@ export async function openStore(store: StoreName, tmp: string, redisUrl: string)
       if (store === 'redis') await dropRedisKeys(redisUrl, prefix);
     },
   };
-}
-
-async function dropRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

@@ -24,9 +24,9 @@ export interface LockOnlyResult extends JobResult {
 }
 
 /**
- * The service's lock next to pgbench's: nothing but POST /api/lock, each from a session that holds
- * (almost) nothing yet, on 1–4 adjacent free seats of a random event — what the pgbench script runs.
- * The seats stay held (until their TTL): this runs after the scenarios that need free seats.
+ * The lock alone, next to the floor routes (which this same job drives) and pgbench: nothing but
+ * POST /api/lock, each from a session that holds (almost) nothing yet, on 1–4 adjacent free seats of a
+ * random event. The seats stay held (until their TTL): this runs after the scenarios that need free seats.
  */
 export async function lockOnly(p: LockOnlyParams, mark: Mark): Promise<LockOnlyResult> {
   const api = new ApiClient(p.origin, p.connections);
@@ -118,3 +118,6 @@ export async function lockOnly(p: LockOnlyParams, mark: Mark): Promise<LockOnlyR
     unexpected: unexpected.samples,
   };
 }
+
+/** Lock requests answered per second (200 and 409 alike: each ran the whole lock). */
+export const lockRate = (r: LockOnlyResult) => (r.locksOk + r.conflicts) / r.durationS;

@@ -9,6 +9,7 @@ export const errorMessages = {
   SEATS_UNAVAILABLE: 'Some of the seats are taken or held by someone else.',
   NOT_LOCKED: 'Some of the seats are not held by this session.',
   LOCK_EXPIRED: 'The hold on some of the seats has run out.',
+  NO_SEATS_TOGETHER: 'No block of free seats side by side fits the request.',
   PAYLOAD_TOO_LARGE: 'The request body is too large.',
   UNSUPPORTED_MEDIA_TYPE: 'The request body must be JSON (content-type: application/json).',
   TOO_MANY_SEATS: 'That would hold more seats than one session may hold in an event.',

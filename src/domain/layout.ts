@@ -16,7 +16,7 @@ export function layoutSeats(rows: number, seatsPerRow: number, price: number): N
   const seats: NewSeat[] = [];
   for (let r = 0; r < rows; r++) {
     const row = rowLabel(r);
-    for (let s = 1; s <= seatsPerRow; s++) seats.push({ name: `${row}${s}`, price });
+    for (let s = 1; s <= seatsPerRow; s++) seats.push({ name: `${row}${s}`, price, row, number: s });
   }
   return seats;
 }

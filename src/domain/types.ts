@@ -29,6 +29,12 @@ export interface SeatView {
   price: number;
   lockUntil: string | null;
   lockedByMe: boolean;
+  /** Only on seats made from a venue (sections and rows). */
+  section?: string;
+  row?: string;
+  number?: number;
+  category?: string;
+  accessible?: boolean;
 }
 
 export interface Order {
@@ -48,7 +54,35 @@ export interface Reservation {
   status: 'confirmed';
 }
 
+/** Where a seat is and what it is sold as; all but name and price are absent for a plain seat list. */
 export interface NewSeat {
   name: string;
   price: number;
+  /** Set for seats made from a venue; a layout's rows have no section. */
+  section?: string;
+  row?: string;
+  number?: number;
+  category?: string;
+  accessible?: boolean;
+  /** Lower is better; given for every seat of a venue or for none. */
+  rank?: number;
+}
+
+/** A price category of a venue: what its seats and standing places cost. */
+export interface Category {
+  key: string;
+  label: string;
+  price: number;
+}
+
+/** A standing (general admission) area, sold by count up to its capacity. */
+export interface NewArea {
+  name: string;
+  category: string;
+  price: number;
+  capacity: number;
+}
+
+export interface Area extends NewArea {
+  id: string;
 }

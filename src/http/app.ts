@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { BestAvailableService } from '../services/best-available.service.js';
 import type { ConfirmService } from '../services/confirm.service.js';
 import type { EventService } from '../services/event.service.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
@@ -18,6 +19,7 @@ import { hashToken, type SessionService } from '../services/session.service.js';
 import { sessionToken } from './auth.js';
 import { errorMessages, type ErrorCode } from '../domain/errors.js';
 import { registerErrorHandling, statusOf } from './errors.js';
+import { ErrorBody } from './schemas.js';
 import { instrument, type Metrics } from './metrics.js';
 import { eventRoutes } from './routes/events.route.js';
 import { lifecycleRoutes } from './routes/lifecycle.route.js';
@@ -32,6 +34,7 @@ import { DEFAULT_WEB_ROOT, registerWeb } from './web.js';
 export interface AppServices {
   sessions: SessionService;
   locks: LockService;
+  best: BestAvailableService;
   confirms: ConfirmService;
   idempotency: IdempotencyService;
   events: EventService;
@@ -112,6 +115,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     if (closing) void reply.header('connection', 'close');
   });
   registerErrorHandling(app);
+  app.addSchema(ErrorBody);
   instrument(app, opts.metrics, opts.onServerError);
   await app.register(cookie);
   // gzip or br by Accept-Encoding for every answer worth it; a seat map brings its own, made once per
@@ -151,6 +155,11 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
     });
   }
   await app.register(swagger, {
+    // Shared schemas appear under their own $id in components.schemas (Error), not as def-0.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -158,11 +167,31 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
         version: '1.0.0',
         description: API_DESCRIPTION,
       },
+      // Relative: the document describes whichever instance serves it.
+      servers: [{ url: '/', description: 'The instance serving this document' }],
+      tags: [
+        { name: 'sessions', description: 'Anonymous sessions that hold seats' },
+        { name: 'customers', description: 'Who reservations are for' },
+        { name: 'events', description: 'Events and their sales (creating and reporting: admin)' },
+        { name: 'orders', description: 'Payments, paid and failed (admin)' },
+        { name: 'seats', description: 'Seat maps, holds, and turning holds into reservations' },
+        { name: 'operations', description: 'Health, readiness and metrics' },
+      ],
       components: {
         securitySchemes: {
-          sessionHeader: { type: 'apiKey', in: 'header', name: 'X-Session-ID' },
-          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'sid' },
-          adminToken: { type: 'http', scheme: 'bearer' },
+          sessionHeader: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Session-ID',
+            description: 'The `sessionID` from `POST /api/sessions`.',
+          },
+          sessionCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'sid',
+            description: 'The HttpOnly cookie set by `POST /api/sessions`.',
+          },
+          adminToken: { type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN of the service.' },
         },
       },
     },

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import { layoutSeats } from '../domain/layout.js';
-import type { EventSummary, NewSeat, Order, Reservation } from '../domain/types.js';
+import type { Category, EventSummary, NewArea, NewSeat, Order, Reservation } from '../domain/types.js';
+import { expandVenue, type VenueInput } from '../domain/venue.js';
 import { isCurrency, isUuid } from '../domain/validation.js';
 import type { LayoutCache } from './layout-cache.js';
 import type {
@@ -18,9 +19,9 @@ import type {
 
 export const MAX_SEATS_PER_EVENT = 100_000;
 
-export type CreateEventInput =
-  | { name: string; currency: string; layout: { rows: number; seatsPerRow: number; price: number } }
-  | { name: string; currency: string; seats: NewSeat[] };
+export type CreateEventInput = { name: string; currency: string } & (
+  { layout: { rows: number; seatsPerRow: number; price: number } } | { seats: NewSeat[] } | VenueInput
+);
 
 export interface EventDeps {
   events: EventRepository;
@@ -40,21 +41,29 @@ export class EventService {
     if (!isCurrency(input.currency)) {
       throw new DomainError('VALIDATION_ERROR', 'currency must be an ISO-4217 code such as EUR.');
     }
-    const seats = 'layout' in input ? this.fromLayout(input.layout) : input.seats;
-    if (seats.length === 0 || seats.length > MAX_SEATS_PER_EVENT) {
-      throw new DomainError('VALIDATION_ERROR', `An event has 1 to ${MAX_SEATS_PER_EVENT} seats.`);
-    }
-    const names = new Set(seats.map((s) => s.name));
-    if (names.size !== seats.length) throw new DomainError('VALIDATION_ERROR', 'Seat names must be unique.');
-    const withIds = seats.map((s) => ({ ...s, id: randomUUID() }));
+    const { seats, categories = [], areas = [] } = this.plan(input);
     await this.deps.events.create({
       id,
       name: input.name,
       currency: input.currency,
-      seats: withIds,
+      seats: seats.map((s) => ({ ...s, id: randomUUID() })),
+      categories,
+      areas: areas.map((a) => ({ ...a, id: randomUUID() })),
       now: this.deps.clock.now(),
     });
     return { eventID: id, name: input.name, seatCount: seats.length };
+  }
+
+  /** What the event is made of, from whichever of the three forms the request used. */
+  private plan(input: CreateEventInput): { seats: NewSeat[]; categories?: Category[]; areas?: NewArea[] } {
+    if ('categories' in input) return expandVenue(input, MAX_SEATS_PER_EVENT);
+    const seats = 'layout' in input ? this.fromLayout(input.layout) : input.seats;
+    if (seats.length === 0 || seats.length > MAX_SEATS_PER_EVENT) {
+      throw new DomainError('VALIDATION_ERROR', `An event has 1 to ${MAX_SEATS_PER_EVENT} seats.`);
+    }
+    if (new Set(seats.map((s) => s.name)).size !== seats.length)
+      throw new DomainError('VALIDATION_ERROR', 'Seat names must be unique.');
+    return { seats };
   }
 
   private fromLayout(layout: { rows: number; seatsPerRow: number; price: number }): NewSeat[] {

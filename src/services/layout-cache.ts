@@ -1,4 +1,4 @@
-import type { EventInfo } from '../domain/types.js';
+import type { Area, Category, EventInfo } from '../domain/types.js';
 import type { EventRepository, SeatLayout, SeatRepository } from './ports.js';
 
 export interface EventLayout {
@@ -6,6 +6,9 @@ export interface EventLayout {
   seats: readonly SeatLayout[];
   /** The event's seat IDs, for the lock path to tell unknown seats without a query. */
   ids: ReadonlySet<string>;
+  /** A venue's price categories and standing areas; empty for other events. */
+  categories: readonly Category[];
+  areas: readonly Area[];
 }
 
 /**
@@ -42,7 +45,10 @@ export class LayoutCache {
   private async load(eventId: string): Promise<EventLayout | null> {
     const event = await this.deps.events.get(eventId);
     if (!event) return null;
-    const seats = await this.deps.seats.layout(eventId);
-    return { event, seats, ids: new Set(seats.map((s) => s.id)) };
+    const [seats, venue] = await Promise.all([
+      this.deps.seats.layout(eventId),
+      this.deps.events.venue(eventId),
+    ]);
+    return { event, seats, ids: new Set(seats.map((s) => s.id)), ...venue };
   }
 }

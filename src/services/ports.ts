@@ -1,5 +1,15 @@
 import type { HoldCheck } from '../domain/seat-rules.js';
-import type { EventInfo, EventSummary, NewSeat, Order, Reservation, Session } from '../domain/types.js';
+import type {
+  Area,
+  Category,
+  EventInfo,
+  EventSummary,
+  NewArea,
+  NewSeat,
+  Order,
+  Reservation,
+  Session,
+} from '../domain/types.js';
 
 export interface Clock {
   now(): Date;
@@ -59,9 +69,13 @@ export interface EventRepository {
     name: string;
     currency: string;
     seats: (NewSeat & { id: string })[];
+    categories?: Category[];
+    areas?: (NewArea & { id: string })[];
     now: Date;
   }): Promise<void>;
   get(id: string): Promise<EventInfo | null>;
+  /** A venue's price categories and standing areas, in the order given; empty for other events. */
+  venue(id: string): Promise<{ categories: Category[]; areas: Area[] }>;
   /** Sold and held seats of the most recent events, for metrics. */
   stats(now: Date, limit: number): Promise<EventSeatStats[]>;
   list(now: Date): Promise<EventSummary[]>;
@@ -76,11 +90,17 @@ export interface SeatRecord {
   confirmed: boolean;
 }
 
-/** What never changes about a seat once its event exists. */
+/** What never changes about a seat once its event exists. Venue fields are null where not given. */
 export interface SeatLayout {
   id: string;
   name: string;
   price: number;
+  section: string | null;
+  row: string | null;
+  number: number | null;
+  category: string | null;
+  accessible: boolean;
+  rank: number | null;
 }
 
 export interface SeatRepository {

@@ -1,8 +1,55 @@
 import { seatAt } from '../domain/seat-rules.js';
 import type { SeatChange } from '../domain/seat-feed.js';
+import type { Area, SeatStatus, SeatView } from '../domain/types.js';
 import { isUuid } from '../domain/validation.js';
-import type { Clock, EventRepository, HoldStore, SeatRepository } from './ports.js';
+import type { Clock, EventRepository, HoldStore, SeatLayout, SeatRepository } from './ports.js';
 import type { SeatMaps } from './seat-maps.js';
+
+/** A seat as the seat map shows it; a venue's seats also say where they are and what they are sold as. */
+export function seatView(seat: SeatLayout, status: SeatStatus, lockUntil: string | null): SeatView {
+  const { id: seatID, name, price } = seat;
+  if (seat.section === null) return { seatID, name, status, price, lockUntil, lockedByMe: false };
+  return {
+    seatID,
+    name,
+    status,
+    price,
+    lockUntil,
+    lockedByMe: false,
+    section: seat.section,
+    row: seat.row!,
+    number: seat.number!,
+    category: seat.category!,
+    accessible: seat.accessible,
+  };
+}
+
+export interface AreaView {
+  areaID: string;
+  name: string;
+  category: string;
+  price: number;
+  capacity: number;
+  available: number;
+}
+
+/**
+ * Standing areas as the seat map shows them. `taken` counts the places held or sold per area: none can
+ * be held yet, so every place is available; holding places will pass their counts here.
+ */
+export function areaViews(
+  areas: readonly Area[],
+  taken: ReadonlyMap<string, number> = new Map(),
+): AreaView[] {
+  return areas.map(({ id, name, category, price, capacity }) => ({
+    areaID: id,
+    name,
+    category,
+    price,
+    capacity,
+    available: Math.max(0, capacity - (taken.get(id) ?? 0)),
+  }));
+}
 
 /** Seats as every viewer sees them: status and deadline, never who holds them. For the live map. */
 export class PublicSeats {

@@ -3,10 +3,11 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { DomainError, isDomainError } from '../domain/errors.js';
 import { seatAt } from '../domain/seat-rules.js';
-import type { SeatView } from '../domain/types.js';
+import type { Category, SeatView } from '../domain/types.js';
 import { isUuid } from '../domain/validation.js';
 import type { LayoutCache } from './layout-cache.js';
 import type { Clock, HoldStore, LiveHold, SeatRepository } from './ports.js';
+import { areaViews, seatView, type AreaView } from './public-seats.js';
 
 export type Encoding = 'br' | 'gzip';
 
@@ -31,7 +32,13 @@ interface Build {
   builtAt: number;
   shared: SeatMapDocument;
   views: SeatView[];
-  base: { eventID: string; currency: string; holdsUnavailable?: true };
+  base: {
+    eventID: string;
+    currency: string;
+    categories?: readonly Category[];
+    areas?: AreaView[];
+    holdsUnavailable?: true;
+  };
   holders: Map<string, Set<string>>;
 }
 
@@ -124,11 +131,13 @@ export class SeatMaps {
         const set = holders.get(hold.sessionId) ?? new Set<string>();
         holders.set(hold.sessionId, set.add(r.id));
       }
-      return { seatID: r.id, name: r.name, status, price: r.price, lockUntil, lockedByMe: false };
+      return seatView(r, status, lockUntil);
     });
     const base = {
       eventID: layout.event.id,
       currency: layout.event.currency,
+      ...(layout.categories.length > 0 && { categories: layout.categories }),
+      ...(layout.areas.length > 0 && { areas: areaViews(layout.areas) }),
       ...(unavailable && { holdsUnavailable: true as const }),
     };
     // Without hold data the map is only good until Redis is back: look again soon.

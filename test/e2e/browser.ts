@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -50,3 +50,28 @@ export function launch(): Promise<Browser> {
 
 /** Chromium present, or a CI run, which must fail rather than skip without it. */
 export const browserAvailable = (): boolean => existsSync(CHROMIUM) || process.env.CI === 'true';
+
+/**
+ * An event's page in a new browser context, once its live stream is up. Script errors and CSP
+ * violations go into `problems` (a page must have none); API answers of 4xx are logged by the browser
+ * too, but those are expected, and shown to the user in words.
+ */
+export async function openEvent(
+  browser: Browser,
+  url: string,
+  o: { contexts: BrowserContext[]; problems: string[]; viewport?: { width: number; height: number } },
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: o.viewport ?? { width: 1200, height: 900 } });
+  o.contexts.push(context);
+  // Short: a step that cannot happen should fail with its own name, well inside the test's time.
+  context.setDefaultTimeout(5000);
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded'))
+      o.problems.push(m.text());
+  });
+  page.on('pageerror', (e) => o.problems.push(e.message));
+  await page.goto(url);
+  await page.getByText('Live: seats change here').waitFor({ timeout: 5000 });
+  return page;
+}

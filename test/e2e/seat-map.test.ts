@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testStores } from '../helpers/stores.js';
 import { liveApp, setupEvent, type LiveApp } from '../stream/helpers.js';
-import { browserAvailable, ensureWebBuilt, launch } from './browser.js';
+import { browserAvailable, ensureWebBuilt, launch, openEvent } from './browser.js';
 
 const [pglite] = await testStores();
 const PHONE = { width: 390, height: 844 };
@@ -30,23 +30,8 @@ describe.skipIf(!browserAvailable())('the seat map in a browser', () => {
     problems.length = 0;
   });
 
-  async function open(t: LiveApp, eventID: string, viewport = { width: 1200, height: 900 }) {
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    // Short: a step that cannot happen should fail with its own name, well inside the test's time.
-    context.setDefaultTimeout(5000);
-    const page = await context.newPage();
-    // A CSP violation or a script error shows up here: the page must have none. (An API answer
-    // of 4xx is logged by the browser too; those are expected, and shown to the user in words.)
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded'))
-        problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${t.base}/#event=${eventID}`);
-    await page.getByText('Live: seats change here').waitFor({ timeout: 5000 });
-    return page;
-  }
+  const open = (t: LiveApp, eventID: string, viewport?: { width: number; height: number }) =>
+    openEvent(browser, `${t.base}/#event=${eventID}`, { contexts, problems, viewport });
 
   async function hold(page: Page, ...names: string[]) {
     for (const name of names) await seat(page, name).click();

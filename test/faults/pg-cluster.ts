@@ -4,6 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { postgresOwner } from '../helpers/postgres-user.js';
 import { freePort } from '../helpers/server-process.js';
 
 const exec = promisify(execFile);
@@ -56,7 +57,8 @@ export class PgCluster {
   static async create(bin: string): Promise<PgCluster> {
     const dir = mkdtempSync(join(tmpdir(), 'seats-pg-'));
     // initdb refuses to run as root: the cluster belongs to the postgres user then.
-    if (userInfo().uid === 0) chownSync(dir, postgresUid(), postgresGid());
+    const owner = postgresOwner();
+    if (owner) chownSync(dir, owner.uid, owner.gid);
     const cluster = new PgCluster(bin, dir, await freePort());
     try {
       await cluster.run('initdb', [
@@ -169,13 +171,3 @@ export class PgCluster {
     }
   }
 }
-
-function passwdEntry(): string[] {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('postgres:'));
-  if (!line) throw new Error('running as root, but there is no postgres user to own the throwaway cluster');
-  return line.split(':');
-}
-const postgresUid = () => Number(passwdEntry()[2]);
-const postgresGid = () => Number(passwdEntry()[3]);

@@ -19,6 +19,14 @@ const action = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'session' as const }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('lock' as const), who, seats: seatList }) },
   {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('best' as const),
+      who,
+      quantity: fc.integer({ min: 1, max: MAX_SEATS + 1 }),
+    }),
+  },
+  {
     weight: 2,
     arbitrary: fc.record({
       kind: fc.constant('cancel' as const),
@@ -98,6 +106,11 @@ describe.each(stores.map((s) => [s.name, s] as const))('model-based fuzzing on %
             expected: model.lock(s, a.seats),
             res: await t.api.post('/api/lock', { eventID, seatIDs: ids(a.seats) }, { session }),
           };
+        case 'best':
+          return {
+            expected: model.best(s, a.quantity),
+            res: await t.api.post('/api/lock/best', { eventID, quantity: a.quantity }, { session }),
+          };
         case 'cancel': {
           const body = a.seats ? { eventID, seatIDs: ids(a.seats) } : { eventID };
           return {
@@ -136,6 +149,8 @@ describe.each(stores.map((s) => [s.name, s] as const))('model-based fuzzing on %
           expect(res.body.unavailable, where).toEqual(ids(expected.seats));
         if (expected.status === 200 && 'seats' in expected)
           expect([...res.body.seatIDs].sort(), where).toEqual(ids(expected.seats).sort());
+        if ('chosen' in expected && expected.chosen)
+          expect(res.body.chosen, where).toEqual(ids(expected.chosen));
         if ('released' in expected)
           expect([...res.body.released].sort(), where).toEqual(ids(expected.released).sort());
       }

@@ -18,10 +18,11 @@ export interface ModelSession {
 }
 
 export type Expected =
-  | { status: 200; seats: number[] }
+  | { status: 200; seats: number[]; chosen?: number[] }
   | { status: 201 | 204 | 402 }
-  | { status: 401 | 422 }
+  | { status: 400 | 401 | 422 }
   | { status: 409; code: 'SEATS_UNAVAILABLE'; seats: number[] }
+  | { status: 409; code: 'NO_SEATS_TOGETHER' }
   | { status: 409; code: 'NOT_LOCKED' | 'LOCK_EXPIRED' | 'NOT_LOCKED_OR_EXPIRED' }
   | { status: 200; released: number[] };
 
@@ -86,6 +87,18 @@ export class Model {
     return { status: 200, seats: after };
   }
 
+  /** Best available in the model's one row of seats: the block the contract calls best, then a lock. */
+  best(s: number, quantity: number): Expected {
+    if (!this.touch(s)) return { status: 401 };
+    if (quantity > MAX_SEATS) return { status: 400 };
+    // Held by anyone, this session included, is not free: best available only adds seats.
+    const free = this.seats.map((x) => !x.confirmed && !(x.holder !== null && x.until > this.now));
+    const chosen = bestBlock(free, quantity);
+    if (!chosen) return { status: 409, code: 'NO_SEATS_TOGETHER' };
+    const locked = this.lock(s, chosen);
+    return locked.status === 200 && 'seats' in locked ? { ...locked, chosen } : locked;
+  }
+
   cancel(s: number, listed?: number[]): Expected {
     if (!this.touch(s)) return { status: 401 };
     const targets = this.seats
@@ -141,4 +154,25 @@ export class Model {
       return { status: 'available', lockUntil: null };
     });
   }
+}
+
+/**
+ * The contract's best block in one row: avoid leaving a single free seat alone beside the block (before
+ * a taken seat or the row's end) when some block can, then nearest the middle, then the leftmost.
+ */
+export function bestBlock(free: boolean[], quantity: number): number[] | null {
+  const n = free.length;
+  const lone = (i: number, away: number) => free[i] === true && free[i + away] !== true;
+  const blocks = Array.from({ length: Math.max(0, n - quantity + 1) }, (_, start) => start)
+    .filter((start) => free.slice(start, start + quantity).every(Boolean))
+    .map((start) => ({
+      start,
+      strands: lone(start - 1, -1) || lone(start + quantity, +1),
+      offMiddle: Math.abs(2 * start + quantity - n),
+    }));
+  const avoid = blocks.some((b) => !b.strands);
+  const fair = blocks.filter((b) => !(avoid && b.strands));
+  const nearest = Math.min(...fair.map((b) => b.offMiddle));
+  const pick = fair.find((b) => b.offMiddle === nearest);
+  return pick ? Array.from({ length: quantity }, (_, k) => pick.start + k) : null;
 }

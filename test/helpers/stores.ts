@@ -5,8 +5,12 @@ import pg from 'pg';
 
 /** A database a test file can use and throw away. */
 export interface TestStore {
-  /** `redis`: a database (PostgreSQL, or PGlite without one) with the holds in Redis. */
-  name: 'pglite' | 'postgres' | 'redis' | 'redis-cluster';
+  /**
+   * `redis`: a database (PostgreSQL, or PGlite without one) with the holds in Redis; `redis-cluster`: the
+   * same on a Redis Cluster. `pgbouncer`: PostgreSQL through PgBouncer in transaction mode, with a direct
+   * connection for LISTEN and migrations.
+   */
+  name: 'pglite' | 'postgres' | 'redis' | 'redis-cluster' | 'pgbouncer';
   /** Makes a fresh, empty database; returns the config that points at it. */
   create(): Promise<{ env: Record<string, string>; drop(): Promise<void> }>;
 }
@@ -124,15 +128,42 @@ export async function testStores(): Promise<TestStore[]> {
 export const storeNames = (): TestStore['name'][] => ['pglite', 'postgres', 'redis'];
 
 /**
+ * PostgreSQL through the run's PgBouncer (test/setup/pgbouncer.ts); `direct: false` leaves out
+ * DATABASE_DIRECT_URL, as a deployment that forgot it would. Undefined without PostgreSQL or PgBouncer
+ * (under CI=true both are required, and their absence has already failed the run).
+ */
+export async function pgbouncerStore(
+  o: { direct: boolean } = { direct: true },
+): Promise<TestStore | undefined> {
+  const port = inject('pgbouncerPort');
+  if (!port || !(await testStores()).includes(postgres)) return undefined;
+  return {
+    name: 'pgbouncer',
+    async create() {
+      const made = await postgres.create();
+      const direct = made.env.DATABASE_URL!;
+      const pooled = new URL(direct);
+      pooled.hostname = '127.0.0.1';
+      pooled.port = String(port);
+      return {
+        env: { DATABASE_URL: pooled.toString(), ...(o.direct && { DATABASE_DIRECT_URL: direct }) },
+        drop: () => made.drop(),
+      };
+    },
+  };
+}
+
+/**
  * The stores plus the engines users scale out on: holds on a 3-master Redis Cluster (started once per run
- * by test/setup/redis-cluster.ts). For the contract, race and live-map suites.
+ * by test/setup/redis-cluster.ts), and PostgreSQL through PgBouncer in transaction mode (started by
+ * test/setup/pgbouncer.ts). For the contract, race and live-map suites.
  */
 export async function engineStores(): Promise<TestStore[]> {
   const stores = await testStores();
   const nodes = inject('redisClusterNodes');
-  if (!nodes) return stores;
   const db = stores.find((s) => s.name === 'postgres') ?? pglite;
-  return [...stores, redisClusterHolds(nodes, db)];
+  const bouncer = await pgbouncerStore();
+  return [...stores, ...(nodes ? [redisClusterHolds(nodes, db)] : []), ...(bouncer ? [bouncer] : [])];
 }
 
 const redisClusterHolds = (nodes: string, db: TestStore): TestStore => ({

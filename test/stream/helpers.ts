@@ -29,6 +29,7 @@ export async function liveApp(
     shared?: Record<string, string>;
     stream?: Partial<SseOptions>;
     feed?: Partial<SeatFeedOptions>;
+    onFeedError?: (e: unknown) => void;
   } = {},
 ): Promise<LiveApp> {
   const db = o.shared ? { env: o.shared, drop: () => Promise.resolve() } : await store.create();
@@ -40,7 +41,7 @@ export async function liveApp(
     ...db.env,
     ...o.env,
   });
-  const container = await createContainer(config, { feed: o.feed });
+  const container = await createContainer(config, { feed: o.feed, onFeedError: o.onFeedError });
   const metrics = createMetrics();
   const app = await buildApp(container.services, {
     adminToken: ADMIN_TOKEN,

@@ -17,6 +17,49 @@ export interface Seat {
   price: number;
   lockUntil: string | null;
   lockedByMe: boolean;
+  /** Seats of a venue only. */
+  section?: string;
+  row?: string;
+  number?: number;
+  category?: string;
+  accessible?: boolean;
+}
+
+export interface Category {
+  key: string;
+  label: string;
+  price: number;
+}
+
+/** A standing area: places are sold by count. */
+export interface Area {
+  areaID: string;
+  name: string;
+  category: string;
+  price: number;
+  capacity: number;
+  available: number;
+}
+
+export interface Places {
+  areaID: string;
+  quantity: number;
+}
+
+export interface Hold {
+  eventID: string;
+  seatIDs: string[];
+  lockUntil: string;
+  /** Standing places this session holds in the event, where the event has areas. */
+  places?: Places[];
+}
+
+export interface SeatMapData {
+  eventID: string;
+  currency: string;
+  seats: Seat[];
+  categories?: Category[];
+  areas?: Area[];
 }
 
 export interface SeatUpdate {
@@ -37,6 +80,7 @@ export interface Reservation {
   reservationID: string;
   eventID: string;
   seatIDs: string[];
+  places?: Places[];
   orderID: string;
   status: 'confirmed';
 }
@@ -115,16 +159,22 @@ export async function withSession<T>(fn: () => Promise<T>): Promise<T> {
 
 export const api = {
   events: () => call<{ events: EventSummary[] }>('GET', '/api/events'),
-  seats: (eventID: string) =>
-    call<{ eventID: string; currency: string; seats: Seat[] }>(
-      'GET',
-      `/api/seats/${encodeURIComponent(eventID)}`,
-    ),
-  lock: (eventID: string, seatIDs: string[]) =>
+  seats: (eventID: string) => call<SeatMapData>('GET', `/api/seats/${encodeURIComponent(eventID)}`),
+  /** Seats and standing places in one all-or-nothing hold; empty lists are left out of the request. */
+  lock: (eventID: string, seatIDs: string[], places: Places[] = []) =>
     withSession(() =>
-      call<{ eventID: string; seatIDs: string[]; lockUntil: string }>('POST', '/api/lock', {
+      call<Hold>('POST', '/api/lock', {
         eventID,
-        seatIDs,
+        ...(seatIDs.length > 0 && { seatIDs }),
+        ...(places.length > 0 && { places }),
+      }),
+    ),
+  best: (eventID: string, quantity: number, category?: string) =>
+    withSession(() =>
+      call<Hold & { chosen: string[] }>('POST', '/api/lock/best', {
+        eventID,
+        quantity,
+        ...(category && { category }),
       }),
     ),
   release: (eventID: string) =>

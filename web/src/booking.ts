@@ -1,9 +1,13 @@
-import { api, ApiError, type EventSummary, type SeatUpdate } from './api';
-import { clockTime, countdown, list, money, plural } from './format';
+import { api, ApiError, type EventSummary, type Hold, type SeatUpdate } from './api';
+import { BestPicker } from './best-picker';
+import { HoldCountdown } from './countdown';
+import { clockTime, list, money } from './format';
 import { LIVE_WORDS, LiveSeats } from './live';
 import { Checkout } from './checkout';
 import { humanMessage } from './messages';
+import { Prices } from './prices';
 import { SeatMap, SEAT_WORDS, type SeatInfo, type SeatView } from './seat-map';
+import { StandingAreas } from './standing';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -15,12 +19,17 @@ export class Booking {
   /** The seats this tab holds; they all share one deadline, which tells them apart from others' holds. */
   private mine = new Set<string>();
   private until: string | null = null;
-  private timer: number | undefined;
-  private warned = false;
   private busy = false;
+  private prices = new Prices();
   private readonly checkout = new Checkout();
   private readonly map: SeatMap;
   private readonly live: LiveSeats;
+  private readonly picker = new BestPicker((quantity, category) => void this.best(quantity, category));
+  private readonly standing = new StandingAreas(() => this.panel());
+  private readonly countdown = new HoldCountdown({
+    warn: () => this.ui.status('One minute left on your hold.'),
+    expired: () => this.expired(),
+  });
 
   constructor(
     private readonly ui: {
@@ -54,7 +63,11 @@ export class Booking {
     $('event-name').textContent = event.name;
     this.checkout.hideReceipt();
     try {
-      const { seats } = await api.seats(event.eventID);
+      const { seats, categories = [], areas = [] } = await api.seats(event.eventID);
+      this.prices = new Prices(categories);
+      this.prices.legend($('prices'), event.currency);
+      this.picker.show(categories, event.currency);
+      this.standing.show(areas, categories, event.currency);
       for (const s of seats) {
         this.seats.set(s.seatID, s);
         if (s.lockedByMe) {
@@ -66,7 +79,7 @@ export class Booking {
       this.ui.error(`The seats could not be loaded. ${humanMessage(e, (id) => id)}`);
       return;
     }
-    this.map.render([...this.seats.values()]);
+    this.map.render([...this.seats.values()], (key) => this.prices.colour(key));
     this.paint([...this.seats.keys()]);
     this.ui.root.hidden = false;
     this.live.open(api.streamUrl(event.eventID));
@@ -75,8 +88,7 @@ export class Booking {
 
   close(): void {
     this.live.close();
-    window.clearInterval(this.timer);
-    this.timer = undefined;
+    this.countdown.stop();
     this.event = undefined;
     this.seats.clear();
     this.selected.clear();
@@ -172,7 +184,7 @@ export class Booking {
     const view = seat ? this.view(seat) : undefined;
     $('seat-info').textContent =
       seat && view
-        ? `Seat ${seat.name}: ${this.price(seat)} (${SEAT_WORDS[view]})`
+        ? `Seat ${seat.name}${this.prices.label(seat.category)}: ${this.price(seat)} (${SEAT_WORDS[view]}${seat.accessible ? ', wheelchair accessible' : ''})`
         : 'Point at or focus a seat to see its price.';
   }
 
@@ -197,19 +209,44 @@ export class Booking {
   private hold(): Promise<void> {
     return this.run(async () => {
       const event = this.event;
-      if (!event || this.selected.size === 0) return;
-      const res = await api.lock(event.eventID, [...this.selected]);
+      const places = this.standing.places();
+      if (!event || (this.selected.size === 0 && places.length === 0)) return;
+      const res = await api.lock(event.eventID, [...this.selected], places);
       this.selected.clear();
-      this.checkout.hideReceipt();
-      this.mine = new Set(res.seatIDs);
-      this.until = res.lockUntil;
-      this.warned = false;
-      this.apply(res.seatIDs.map((seatID) => ({ seatID, status: 'locked', lockUntil: res.lockUntil })));
+      this.holding(res);
       this.ui.status(
-        `You hold ${this.names(this.mine)} until ${clockTime(res.lockUntil)}. Pay before then to book them.`,
+        `You hold ${this.heldWords()} until ${clockTime(this.until!)}. Pay before then to book.`,
       );
     });
   }
+
+  /** Best available: the service picks the seats side by side and holds them in the same step. */
+  private best(quantity: number, category: string | undefined): Promise<void> {
+    return this.run(async () => {
+      const event = this.event;
+      if (!event) return;
+      const res = await api.best(event.eventID, quantity, category);
+      for (const id of res.chosen) this.selected.delete(id);
+      this.holding(res);
+      if (res.chosen[0]) this.map.reveal(res.chosen[Math.floor(res.chosen.length / 2)]!);
+      this.ui.status(
+        `We found ${this.names(res.chosen)} for you, held until ${clockTime(res.lockUntil)}. Pay before then to book.`,
+      );
+    });
+  }
+
+  /** A hold answered by the service: every seat and place this session now holds, with one deadline. */
+  private holding(res: Hold): void {
+    this.checkout.hideReceipt();
+    this.mine = new Set(res.seatIDs);
+    this.until = res.lockUntil;
+    this.countdown.renew();
+    this.standing.holding(res.places ?? []);
+    this.apply(res.seatIDs.map((seatID) => ({ seatID, status: 'locked', lockUntil: res.lockUntil })));
+  }
+
+  private heldWords = () => list([this.names(this.mine), ...this.standing.heldWords()].filter(Boolean));
+  private holdsAny = () => this.mine.size > 0 || this.standing.heldWords().length > 0;
 
   private release(): Promise<void> {
     return this.run(async () => {
@@ -218,6 +255,7 @@ export class Booking {
       const { released } = await api.release(event.eventID);
       this.mine.clear();
       this.until = null;
+      this.standing.holding([]);
       this.apply(released.map((seatID) => ({ seatID, status: 'available', lockUntil: null })));
       this.ui.status(released.length > 0 ? `Released ${this.names(released)}.` : 'You held no seats.');
     });
@@ -226,16 +264,18 @@ export class Booking {
   private pay(): Promise<void> {
     return this.run(async () => {
       const event = this.event;
-      if (!event || this.mine.size === 0) return;
+      if (!event || !this.holdsAny()) return;
       try {
         const result = await this.checkout.pay(event.eventID);
         if (result.kind === 'invalid') return this.ui.error(result.message);
         const { reservation, order } = result;
+        const booked = list([this.names(reservation.seatIDs), ...this.standing.heldWords()].filter(Boolean));
         this.mine.clear();
         this.until = null;
+        this.standing.holding([]);
         this.apply(reservation.seatIDs.map((seatID) => ({ seatID, status: 'confirmed', lockUntil: null })));
-        const amount = this.checkout.showReceipt(this.names(reservation.seatIDs), reservation, order);
-        this.ui.status(`Booked! ${this.names(reservation.seatIDs)}, ${amount} paid.`);
+        const amount = this.checkout.showReceipt(booked, reservation, order);
+        this.ui.status(`Booked! ${booked}, ${amount} paid.`);
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 'PAYMENT_FAILED')) throw e;
         // The hold is kept on a decline: say until when, so the viewer knows how long to retry.
@@ -248,43 +288,29 @@ export class Booking {
   /** The side panel: what is selected, what is held and for how long, and what can be done now. */
   private panel(): void {
     const selected = [...this.selected];
-    const total = selected.reduce((sum, id) => sum + (this.seats.get(id)?.price ?? 0), 0);
-    $('selection').textContent =
-      selected.length > 0
-        ? `Selected: ${this.names(selected)} (${money(total, this.event?.currency ?? 'EUR')}).`
-        : 'Select available seats on the map, then hold them.';
-    $<HTMLButtonElement>('hold').disabled = this.busy || selected.length === 0;
-    $<HTMLButtonElement>('release').disabled = this.busy || this.mine.size === 0;
+    const places = this.standing.summary();
+    const total = selected.reduce((sum, id) => sum + (this.seats.get(id)?.price ?? 0), places.total);
+    const words = list([this.names(selected), ...places.words].filter(Boolean));
+    $('selection').textContent = words
+      ? `Selected: ${words} (${money(total, this.event?.currency ?? 'EUR')}).`
+      : 'Select available seats on the map, then hold them.';
+    $<HTMLButtonElement>('hold').disabled = this.busy || !words;
+    $<HTMLButtonElement>('release').disabled = this.busy || !this.holdsAny();
     $<HTMLButtonElement>('pay').disabled = this.busy;
-    $('checkout').hidden = this.mine.size === 0;
-    $('held').textContent =
-      this.mine.size > 0 ? `You hold ${plural(this.mine.size, 'seat')}: ${this.names(this.mine)}.` : '';
-    if (this.mine.size > 0 && this.timer === undefined)
-      this.timer = window.setInterval(() => this.tick(), 1000);
-    this.tick();
+    this.picker.busy = this.busy;
+    $('checkout').hidden = !this.holdsAny();
+    $('held').textContent = this.holdsAny() ? `You hold ${this.heldWords()}.` : '';
+    // The seats may be held without their deadline known yet (loaded before the stream said so).
+    this.countdown.show(this.holdsAny() ? this.until : null);
   }
 
-  private tick(): void {
-    const left = this.until ? (Date.parse(this.until) - Date.now()) / 1000 : 0;
-    const shown = this.mine.size > 0 && this.until !== null;
-    $('countdown').hidden = !shown;
-    if (shown && left > 0) {
-      $('countdown-time').textContent = countdown(left);
-      if (left <= 60 && !this.warned) {
-        this.warned = true;
-        this.ui.status('One minute left on your hold.');
-      }
-      return;
-    }
-    window.clearInterval(this.timer);
-    this.timer = undefined;
-    if (shown) {
-      // Out of time: the stream turns the seats green too, but the viewer should hear why.
-      const expired = [...this.mine];
-      this.mine.clear();
-      this.until = null;
-      this.apply(expired.map((seatID) => ({ seatID, status: 'available', lockUntil: null })));
-      this.holdLost(expired, true);
-    }
+  /** Out of time: the stream turns the seats green too, but the viewer should hear why. */
+  private expired(): void {
+    const expired = [...this.mine];
+    this.mine.clear();
+    this.until = null;
+    this.standing.holding([]);
+    this.apply(expired.map((seatID) => ({ seatID, status: 'available', lockUntil: null })));
+    this.holdLost(expired, true);
   }
 }

@@ -12,6 +12,10 @@ export function humanMessage(e: unknown, seatName: (id: string) => string): stri
         ? `Sorry, ${list(names)} ${names.length === 1 ? 'was' : 'were'} just taken by someone else. Please choose other seats.`
         : 'Sorry, some of these seats were just taken by someone else. Please choose other seats.';
     }
+    case 'NO_SEATS_TOGETHER': {
+      const n = typeof e.details.quantity === 'number' ? e.details.quantity : undefined;
+      return `Sorry, ${n ? `no ${n} free seats` : 'no free seats'} side by side fit your choice. Try fewer seats or another category, or pick seats on the map.`;
+    }
     case 'LOCK_EXPIRED':
       return 'Your hold ran out before payment, so nothing was charged and the seats were released. Hold them again to continue.';
     case 'NOT_LOCKED':

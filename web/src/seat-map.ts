@@ -9,6 +9,11 @@ export interface SeatInfo {
   price: number;
   status: SeatStatus;
   lockUntil: string | null;
+  section?: string;
+  row?: string;
+  number?: number;
+  category?: string;
+  accessible?: boolean;
 }
 
 export const SEAT_WORDS: Record<SeatView, string> = {
@@ -18,10 +23,17 @@ export const SEAT_WORDS: Record<SeatView, string> = {
   sold: 'sold',
 };
 
-/** "A12" → row "A", number "12"; names of another shape go to one row of their own. */
-function splitName(name: string): { row: string; label: string } {
-  const m = /^([A-Za-z]+)\s*(\d+)$/.exec(name);
-  return m ? { row: m[1]!.toUpperCase(), label: m[2]! } : { row: '', label: name };
+/**
+ * Where a seat sits on the map: a venue's seats say so; "A12" is row A, seat 12; names of another
+ * shape go to one row of their own.
+ */
+function placeOf(seat: SeatInfo): { section: string; row: string; label: string } {
+  if (seat.section !== undefined && seat.row !== undefined)
+    return { section: seat.section, row: seat.row, label: String(seat.number ?? '') };
+  const m = /^([A-Za-z]+)\s*(\d+)$/.exec(seat.name);
+  return m
+    ? { section: '', row: m[1]!.toUpperCase(), label: m[2]! }
+    : { section: '', row: '', label: seat.name };
 }
 
 /**
@@ -32,6 +44,8 @@ export class SeatMap {
   private readonly buttons = new Map<string, HTMLButtonElement>();
   private rows: HTMLButtonElement[][] = [];
   private current: HTMLButtonElement | undefined;
+  /** Extra classes of each seat: its category's colour, and whether it is accessible. */
+  private readonly colours = new Map<string, string>();
 
   constructor(
     private readonly root: HTMLElement,
@@ -54,43 +68,75 @@ export class SeatMap {
     root.addEventListener('mouseleave', () => this.on.inspect(null));
   }
 
-  render(seats: SeatInfo[]): void {
+  /** Draws the seats: sections in the order they come, each with its rows; `colour` names a category's colour. */
+  render(seats: SeatInfo[], colour: (category: string | undefined) => string = () => ''): void {
     this.root.replaceChildren();
     this.buttons.clear();
     this.rows = [];
-    const byRow = new Map<string, HTMLButtonElement[]>();
+    this.colours.clear();
+    const rows = new Map<string, { group: HTMLElement; buttons: HTMLButtonElement[] }>();
+    const sections = new Map<string, HTMLElement>();
     const fragment = document.createDocumentFragment();
     for (const seat of seats) {
-      const { row, label } = splitName(seat.name);
-      let buttons = byRow.get(row);
-      if (!buttons) {
-        buttons = [];
-        byRow.set(row, buttons);
-        this.rows.push(buttons);
-        const group = document.createElement('div');
-        group.className = 'row';
-        group.setAttribute('role', 'group');
-        group.setAttribute('aria-label', row ? `Row ${row}` : 'Other seats');
-        const heading = document.createElement('span');
-        heading.className = 'row-label';
-        heading.textContent = row;
-        heading.setAttribute('aria-hidden', 'true');
-        group.append(heading);
-        fragment.append(group);
+      const { section, row, label } = placeOf(seat);
+      const key = `${section}\u0000${row}`;
+      let line = rows.get(key);
+      if (!line) {
+        let rowsOf = sections.get(section);
+        if (!rowsOf) {
+          const made = this.section(section);
+          fragment.append(made.block);
+          sections.set(section, (rowsOf = made.rows));
+        }
+        line = { group: this.row(section, row), buttons: [] };
+        rows.set(key, line);
+        rowsOf.append(line.group);
+        this.rows.push(line.buttons);
       }
       const button = document.createElement('button');
       button.type = 'button';
       button.className = 'seat';
       button.dataset.seat = seat.seatID;
-      button.textContent = label;
+      button.textContent = seat.accessible ? '♿' : label;
       button.tabIndex = -1;
-      buttons.push(button);
+      this.colours.set(seat.seatID, `${colour(seat.category)}${seat.accessible ? ' accessible' : ''}`);
+      line.buttons.push(button);
       this.buttons.set(seat.seatID, button);
-      (fragment.lastElementChild as HTMLElement).append(button);
+      line.group.append(button);
     }
     this.root.append(fragment);
     this.current = this.rows[0]?.[0];
     if (this.current) this.current.tabIndex = 0;
+  }
+
+  /** A section's block with its name over it; seats without a section share an unnamed one. */
+  private section(name: string): { block: HTMLElement; rows: HTMLElement } {
+    const rows = document.createElement('div');
+    rows.className = 'rows';
+    if (!name) return { block: rows, rows };
+    const block = document.createElement('div');
+    block.className = 'section';
+    block.setAttribute('role', 'group');
+    block.setAttribute('aria-label', name);
+    const heading = document.createElement('p');
+    heading.className = 'section-name';
+    heading.textContent = name;
+    heading.setAttribute('aria-hidden', 'true');
+    block.append(heading, rows);
+    return { block, rows };
+  }
+
+  private row(section: string, row: string): HTMLElement {
+    const group = document.createElement('div');
+    group.className = 'row';
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', row ? `${section ? `${section}, row` : 'Row'} ${row}` : 'Other seats');
+    const heading = document.createElement('span');
+    heading.className = 'row-label';
+    heading.textContent = row;
+    heading.setAttribute('aria-hidden', 'true');
+    group.append(heading);
+    return group;
   }
 
   /** Shows a seat's state; the label carries everything a screen reader needs, price included. */
@@ -98,12 +144,23 @@ export class SeatMap {
     const button = this.buttons.get(seat.seatID);
     if (!button) return;
     const word = selected ? `${SEAT_WORDS[view]}, selected` : SEAT_WORDS[view];
-    button.className = `seat ${view}${selected ? ' selected' : ''}`;
-    button.setAttribute('aria-label', `Seat ${seat.name}, ${price}, ${word}`);
+    button.className =
+      `seat ${view}${selected ? ' selected' : ''} ${this.colours.get(seat.seatID) ?? ''}`.trim();
+    const access = seat.accessible ? 'wheelchair accessible, ' : '';
+    button.setAttribute('aria-label', `Seat ${seat.name}, ${price}, ${access}${word}`);
     button.setAttribute('aria-pressed', String(selected));
     // Still focusable, so that their price can be read, but announced as not available.
     button.setAttribute('aria-disabled', String(view === 'taken' || view === 'sold'));
     button.dataset.tip = `${seat.name} · ${price} · ${word}`;
+  }
+
+  /** Scrolls the map sideways (only) so that the seat is in view, e.g. seats picked for the viewer. */
+  reveal(seatID: string): void {
+    const button = this.buttons.get(seatID);
+    if (!button) return;
+    const seat = button.getBoundingClientRect();
+    const map = this.root.getBoundingClientRect();
+    this.root.scrollLeft += seat.left + seat.width / 2 - (map.left + map.width / 2);
   }
 
   private inspectFrom(target: EventTarget | null): void {

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { loadSession, requireAdmin } from '../auth.js';
 import type { AppServices } from '../app.js';
+import { eventFormErrors } from '../event-form-errors.js';
 import {
   ADMIN_SECURITY,
   errors,
@@ -12,7 +13,9 @@ import {
   EventList,
   EventParams,
   OrderList,
+  OPTIONAL_SESSION,
   OrderQuery,
+  PUBLIC,
   ReservationList,
   SeatList,
 } from '../schemas.js';
@@ -30,9 +33,15 @@ export const eventRoutes =
       {
         onRequest: admin,
         bodyLimit: EVENT_BODY_LIMIT,
+        schemaErrorFormatter: eventFormErrors,
         schema: {
           tags: ['events'],
-          summary: 'Create an event from a layout or a list of seats (admin)',
+          operationId: 'createEvent',
+          summary: 'Create an event from a layout, a list of seats, or a venue (admin)',
+          description:
+            'A layout makes `rows` × `seatsPerRow` seats named row letter + number (`A1`, …, `Z20`, `AA1`, …), ' +
+            'all at one price; a list names each seat and its price; a venue has sections of rows with price ' +
+            'categories and standing areas, its seats named `<section> <row>-<number>`.',
           security: ADMIN_SECURITY,
           body: EventCreate,
           response: { 201: EventCreated, ...errors(400, 401, 413, 503) },
@@ -43,7 +52,16 @@ export const eventRoutes =
 
     app.get(
       '/api/events',
-      { schema: { tags: ['events'], summary: 'List events', response: { 200: EventList, ...errors(503) } } },
+      {
+        schema: {
+          tags: ['events'],
+          operationId: 'listEvents',
+          summary: 'List events',
+          description: 'Every event, with its number of seats and of seats available now.',
+          security: PUBLIC,
+          response: { 200: EventList, ...errors(429, 503) },
+        },
+      },
       () => s.events.list(),
     );
 
@@ -53,7 +71,9 @@ export const eventRoutes =
         onRequest: admin,
         schema: {
           tags: ['events'],
+          operationId: 'listReservations',
           summary: "An event's reservations with their orders (admin)",
+          description: 'Every reservation of the event, each with its order.',
           security: ADMIN_SECURITY,
           params: EventParams,
           response: { 200: ReservationList, ...errors(401, 404, 503) },
@@ -68,7 +88,9 @@ export const eventRoutes =
         onRequest: admin,
         schema: {
           tags: ['orders'],
+          operationId: 'listOrders',
           summary: 'Orders, failed ones included, optionally of one customer (admin)',
+          description: 'Paid, failed and (briefly) pending orders; all of them without `customerID`.',
           security: ADMIN_SECURITY,
           querystring: OrderQuery,
           response: { 200: OrderList, ...errors(401, 404, 503) },
@@ -83,10 +105,12 @@ export const eventRoutes =
         preHandler: loadSession(s.sessions),
         schema: {
           tags: ['seats'],
+          operationId: 'getSeatMap',
           summary: "An event's seat map; a session, if sent, marks its own seats",
           description:
             'Answers carry an `ETag`; send it back in `If-None-Match` to get `304 Not Modified` (no body) ' +
             'while nothing changed. The body is compressed (br or gzip) when `Accept-Encoding` allows.',
+          security: OPTIONAL_SESSION,
           params: EventParams,
           headers: Type.Object({ 'if-none-match': Type.Optional(Type.String()) }),
           response: {

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { requireSession, sessionToken } from '../auth.js';
 import type { AppServices } from '../app.js';
 import {
+  BestRequest,
+  BestResponse,
   CancelRequest,
   CancelResponse,
   ConfirmRequest,
@@ -25,7 +27,12 @@ export const lifecycleRoutes =
         // No preHandler: the session is checked in the same step as the seats (one round trip).
         schema: {
           tags: ['seats'],
+          operationId: 'lockSeats',
           summary: 'Hold seats, all or nothing; refreshes every hold of the session in the event',
+          description:
+            'Holds every listed seat or none. A success gives every seat the session holds in the event one ' +
+            "deadline, now + LOCK_TTL_SECONDS, capped at the hold's beginning + MAX_HOLD_SECONDS. Seats sold " +
+            'or held by another session: `409 SEATS_UNAVAILABLE` listing them in `unavailable`.',
           security: SESSION_SECURITY,
           body: LockRequest,
           response: { 200: LockResponse, ...errors(400, 401, 404, 409, 422, 429, 503) },
@@ -35,11 +42,39 @@ export const lifecycleRoutes =
     );
 
     app.post(
+      '/api/lock/best',
+      {
+        schema: {
+          tags: ['seats'],
+          summary: 'Pick the best free seats side by side in one row and hold them, in one step',
+          description:
+            "Best means nearest the front (sections in the venue's order, then rows front to back), then " +
+            'nearest the middle of the row; if the venue ranks its seats, the block whose worst seat ranks ' +
+            'best, then the lowest sum of ranks. A block that would leave a single free seat stranded next ' +
+            'to it is avoided when another block in the same row, or in a row as good, does not. Holds ' +
+            "like `POST /api/lock` (and refreshes the session's other holds in the event). No fitting " +
+            'block: `409 NO_SEATS_TOGETHER`.',
+          security: SESSION_SECURITY,
+          body: BestRequest,
+          response: { 200: BestResponse, ...errors(400, 401, 404, 409, 422, 429, 503) },
+        },
+      },
+      (request) => {
+        const { eventID, ...filter } = request.body;
+        return s.best.lock(sessionToken(request), { eventId: eventID, ...filter });
+      },
+    );
+
+    app.post(
       '/api/cancel-lock',
       {
         schema: {
           tags: ['seats'],
+          operationId: 'cancelLocks',
           summary: 'Release held seats: the listed ones, or all (in the event, if given)',
+          description:
+            'Releases the listed seats this session holds, or without `seatIDs` all its holds (in `eventID` ' +
+            'if given). Seats it does not hold are ignored; sold seats are never released.',
           security: SESSION_SECURITY,
           body: CancelRequest,
           response: { 200: CancelResponse, ...errors(400, 401, 404, 429, 503) },
@@ -54,6 +89,7 @@ export const lifecycleRoutes =
         preHandler: session,
         schema: {
           tags: ['seats'],
+          operationId: 'confirmSeats',
           summary: 'Pay for held seats and turn them into a reservation',
           description:
             'Send an `Idempotency-Key` to make retries safe: the same key and body replay the first answer ' +

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { AppServices } from '../app.js';
 import { sendError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { errors, PUBLIC } from '../schemas.js';
 
 const Status = Type.Object({ status: Type.String() }, { additionalProperties: true });
 
@@ -11,7 +12,16 @@ export const opsRoutes =
   async (app) => {
     app.get(
       '/healthz',
-      { schema: { tags: ['operations'], summary: 'The process is up', response: { 200: Status } } },
+      {
+        schema: {
+          tags: ['operations'],
+          operationId: 'getHealth',
+          summary: 'The process is up',
+          description: 'Liveness: 200 while the process runs, whatever its dependencies do.',
+          security: PUBLIC,
+          response: { 200: Status },
+        },
+      },
       () => ({
         status: 'ok',
       }),
@@ -22,8 +32,13 @@ export const opsRoutes =
       {
         schema: {
           tags: ['operations'],
+          operationId: 'getReadiness',
           summary: 'The database (and Redis, if used) answer',
-          response: { 200: Status },
+          description:
+            'Readiness: 200 with `checks` when every dependency answers, else 503 naming the ones that do ' +
+            'not. Take the instance out of the load balancer while it answers 503.',
+          security: PUBLIC,
+          response: { 200: Status, ...errors(503) },
         },
       },
       async (_request, reply) => {
@@ -41,7 +56,21 @@ export const opsRoutes =
 
     app.get(
       '/metrics',
-      { schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)' } },
+      {
+        schema: {
+          tags: ['operations'],
+          operationId: 'getMetrics',
+          summary: 'Prometheus metrics (text format)',
+          description: 'Request, booking, pool, stream and seat metrics in the Prometheus text format.',
+          security: PUBLIC,
+          response: {
+            200: {
+              description: 'Prometheus text exposition format.',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+          },
+        },
+      },
       async (_request, reply) => {
         const pool = s.dbStats();
         metrics.dbPool.set({ state: 'total' }, pool.total);

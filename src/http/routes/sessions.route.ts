@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { requireSession, SESSION_COOKIE } from '../auth.js';
 import type { AppServices } from '../app.js';
-import { CustomerCreate, Customer, errors, SESSION_SECURITY, SessionBody } from '../schemas.js';
+import { CustomerCreate, Customer, errors, PUBLIC, SESSION_SECURITY, SessionBody } from '../schemas.js';
 
 export const sessionRoutes =
   (s: AppServices, cap: { perMinutePerIp: number }): FastifyPluginAsyncTypebox =>
@@ -22,7 +22,12 @@ export const sessionRoutes =
         }),
         schema: {
           tags: ['sessions'],
+          operationId: 'createSession',
           summary: 'Start a session',
+          description:
+            'A new session: its ID comes in the body and as the HttpOnly cookie `sid`. Present it as header ' +
+            '`X-Session-ID` or cookie `sid`; each request moves its expiry forward.',
+          security: PUBLIC,
           response: { 201: SessionBody, ...errors(429, 503) },
         },
       },
@@ -39,7 +44,9 @@ export const sessionRoutes =
         preHandler: requireSession(s.sessions),
         schema: {
           tags: ['sessions'],
+          operationId: 'endSession',
           summary: 'End the session and release all its locks',
+          description: 'Ends the session at once; every seat it holds is on sale again.',
           security: SESSION_SECURITY,
           response: { 204: { type: 'null', description: 'Ended.' }, ...errors(401, 503) },
         },
@@ -56,7 +63,10 @@ export const sessionRoutes =
       {
         schema: {
           tags: ['customers'],
+          operationId: 'createCustomer',
           summary: 'Create a customer',
+          description: 'A customer to confirm seats for: `customerID` goes into `POST /api/confirm`.',
+          security: PUBLIC,
           body: CustomerCreate,
           response: { 201: Customer, ...errors(400, 503) },
         },

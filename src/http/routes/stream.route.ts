@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AppServices } from '../app.js';
 import type { Metrics } from '../metrics.js';
-import { errors, EventParams, SeatStreamMessage } from '../schemas.js';
+import { errors, EventParams, PUBLIC, SeatStreamMessage } from '../schemas.js';
 import { SseConnection, type SseOptions } from '../sse.js';
 
 const DESCRIPTION = `Server-sent events (\`text/event-stream\`) with the event's seat changes, live.
@@ -29,7 +29,9 @@ export const streamRoutes =
       {
         schema: {
           tags: ['seats'],
+          operationId: 'streamSeatChanges',
           summary: 'Live seat changes of an event (server-sent events)',
+          security: PUBLIC,
           description: DESCRIPTION,
           params: EventParams,
           headers: Type.Object({

@@ -9,12 +9,15 @@ import { Outbox } from './outbox.js';
 export const PG_CHANNEL = 'seat_changes';
 const CONNECT_TIMEOUT_MS = 3000;
 const MAX_RECONNECT_DELAY_MS = 5000;
+const PROBE_TIMEOUT_MS = 2000;
 
 export interface PgNotifyOptions {
   connectionString: string;
   /** Where NOTIFY is sent: the service's pool. */
   db: Queryable;
   onError?: (e: unknown) => void;
+  /** While LISTEN hears nothing, how often every watched event is re-read instead. */
+  pollMs?: number;
 }
 
 /**
@@ -22,11 +25,22 @@ export interface PgNotifyOptions {
  * connection (a pooled one would be handed to other queries and lose the subscription). A lost
  * LISTEN connection reconnects with backoff, and tells the listeners that they may have missed
  * notices, so that they re-read what they show.
+ *
+ * Each new LISTEN connection is tested with a NOTIFY of its own through the pool. Through a pooler in
+ * transaction mode (PgBouncer) LISTEN succeeds but the server connection goes back to the pool at once,
+ * and nothing is ever heard: then the listeners are told to re-read every `pollMs` (live updates from
+ * other instances arrive late, never wrong) until a test notice gets through.
  */
 export async function pgNotifyBus(o: PgNotifyOptions): Promise<SeatChangeBus> {
   const instance = randomBytes(6).toString('base64url');
   const onError = o.onError ?? (() => undefined);
   const local = new LocalListeners();
+  const pollMs = o.pollMs ?? 2000;
+  // Not a notice (other instances drop it as malformed): heard on our LISTEN, it proves that LISTEN works.
+  const probe = `probe:${instance}`;
+  const sendProbe = () => o.db.query('SELECT pg_notify($1, $2)', [PG_CHANNEL, probe]);
+  let probeHeard: (() => void) | undefined;
+  let polling: NodeJS.Timeout | undefined;
   const outbox = new Outbox({
     send: async (payloads) => {
       await o.db.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [PG_CHANNEL, payloads]);
@@ -58,6 +72,7 @@ export async function pgNotifyBus(o: PgNotifyOptions): Promise<SeatChangeBus> {
     });
     c.on('notification', (msg) => {
       if (msg.channel !== PG_CHANNEL || !msg.payload) return;
+      if (msg.payload === probe) return heard();
       const decoded = decodeNotice(msg.payload);
       if (decoded && decoded.instance !== instance) local.notice(decoded.notice);
     });
@@ -83,6 +98,34 @@ export async function pgNotifyBus(o: PgNotifyOptions): Promise<SeatChangeBus> {
     // Whatever was published while we were not listening is lost: have the viewers re-read.
     if (connectedBefore) local.gap();
     connectedBefore = true;
+    await verify();
+  }
+
+  function heard(): void {
+    probeHeard?.();
+    clearInterval(polling);
+    polling = undefined;
+  }
+
+  async function verify(): Promise<void> {
+    const ok = new Promise<boolean>((resolve) => {
+      probeHeard = () => resolve(true);
+      setTimeout(() => resolve(false), PROBE_TIMEOUT_MS).unref();
+    });
+    await sendProbe().catch(onError);
+    const listening = await ok;
+    probeHeard = undefined;
+    if (listening || polling || closed) return;
+    onError(
+      new Error(
+        'LISTEN receives no notifications (is DATABASE_URL a pooler in transaction mode? Set ' +
+          `DATABASE_DIRECT_URL): watched events are re-read every ${pollMs} ms instead`,
+      ),
+    );
+    polling = setInterval(() => {
+      local.gap();
+      sendProbe().catch(() => undefined);
+    }, pollMs).unref();
   }
 
   // Waited for once, so that a change right after start reaches this instance; a database that is
@@ -99,6 +142,7 @@ export async function pgNotifyBus(o: PgNotifyOptions): Promise<SeatChangeBus> {
     async close() {
       closed = true;
       clearTimeout(reconnectTimer);
+      clearInterval(polling);
       await outbox.close();
       local.clear();
       await client?.end().catch(() => undefined);

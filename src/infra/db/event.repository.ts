@@ -1,10 +1,44 @@
-import type { EventSummary } from '../../domain/types.js';
+import type { Area, Category, EventSummary, NewSeat } from '../../domain/types.js';
 import type { EventRepository, EventSeatStats } from '../../services/ports.js';
-import type { Db } from './db.js';
+import type { Db, Queryable } from './db.js';
+
+// Seats per INSERT: each is one statement over arrays, which keeps a 100,000-seat venue to a few
+// round trips while no single statement carries megabytes of parameters.
+const SEAT_BATCH = 10_000;
+
+/** One batch of seats; `offset` is the first seat's position in the event. */
+async function insertSeats(
+  tx: Queryable,
+  eventId: string,
+  seats: (NewSeat & { id: string })[],
+  offset: number,
+) {
+  await tx.query(
+    `INSERT INTO seats (id, event_id, position, name, price, section, row_name, number, category, accessible, rank)
+     SELECT s.id, $1, $2 + s.position - 1, s.name, s.price, s.section, s.row_name, s.number, s.category,
+            s.accessible, s.rank
+       FROM unnest($3::uuid[], $4::text[], $5::int[], $6::text[], $7::text[], $8::int[], $9::text[],
+                   $10::boolean[], $11::int[])
+            WITH ORDINALITY AS s (id, name, price, section, row_name, number, category, accessible, rank, position)`,
+    [
+      eventId,
+      offset,
+      seats.map((s) => s.id),
+      seats.map((s) => s.name),
+      seats.map((s) => s.price),
+      seats.map((s) => s.section ?? null),
+      seats.map((s) => s.row ?? null),
+      seats.map((s) => s.number ?? null),
+      seats.map((s) => s.category ?? null),
+      seats.map((s) => s.accessible ?? false),
+      seats.map((s) => s.rank ?? null),
+    ],
+  );
+}
 
 export function eventRepository(db: Db): EventRepository {
   return {
-    async create({ id, name, currency, seats, now }) {
+    async create({ id, name, currency, seats, categories = [], areas = [], now }) {
       await db.transaction(async (tx) => {
         await tx.query('INSERT INTO events (id, name, currency, created_at) VALUES ($1, $2, $3, $4)', [
           id,
@@ -12,20 +46,49 @@ export function eventRepository(db: Db): EventRepository {
           currency,
           now,
         ]);
-        // One statement for the whole layout: a 10,000-seat event is one round trip, not 10,000.
-        await tx.query(
-          `INSERT INTO seats (id, event_id, position, name, price)
-           SELECT s.id, $1, s.position, s.name, s.price
-             FROM unnest($2::uuid[], $3::int[], $4::text[], $5::int[]) AS s (id, position, name, price)`,
-          [
-            id,
-            seats.map((s) => s.id),
-            seats.map((_, i) => i),
-            seats.map((s) => s.name),
-            seats.map((s) => s.price),
-          ],
-        );
+        // A statement per batch of seats, not per seat: a 100,000-seat venue is 10 round trips.
+        for (let from = 0; from < seats.length; from += SEAT_BATCH)
+          await insertSeats(tx, id, seats.slice(from, from + SEAT_BATCH), from);
+        if (categories.length > 0)
+          await tx.query(
+            `INSERT INTO categories (event_id, position, key, label, price)
+             SELECT $1, c.position - 1, c.key, c.label, c.price
+               FROM unnest($2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS c (key, label, price, position)`,
+            [
+              id,
+              categories.map((c) => c.key),
+              categories.map((c) => c.label),
+              categories.map((c) => c.price),
+            ],
+          );
+        if (areas.length > 0)
+          await tx.query(
+            `INSERT INTO areas (id, event_id, position, name, category, price, capacity)
+             SELECT a.id, $1, a.position - 1, a.name, a.category, a.price, a.capacity
+               FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[])
+                    WITH ORDINALITY AS a (id, name, category, price, capacity, position)`,
+            [
+              id,
+              areas.map((a) => a.id),
+              areas.map((a) => a.name),
+              areas.map((a) => a.category),
+              areas.map((a) => a.price),
+              areas.map((a) => a.capacity),
+            ],
+          );
       });
+    },
+    async venue(id) {
+      const [categories, areas] = await Promise.all([
+        db.query<Category>('SELECT key, label, price FROM categories WHERE event_id = $1 ORDER BY position', [
+          id,
+        ]),
+        db.query<Area>(
+          'SELECT id, name, category, price, capacity FROM areas WHERE event_id = $1 ORDER BY position',
+          [id],
+        ),
+      ]);
+      return { categories: categories.rows, areas: areas.rows };
     },
     async get(id) {
       const { rows } = await db.query<{ id: string; name: string; currency: string }>(

@@ -12,6 +12,27 @@ export interface PostgresOptions {
   max?: number;
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /**
+   * Have the server enforce the statement timeout, set when connecting (the default). A pooler such as
+   * PgBouncer refuses that setting: then only the client's own timeout applies.
+   */
+  serverTimeout?: boolean;
+}
+
+/**
+ * Opens the pool and makes sure it connects. A pooler that refuses the statement timeout at connect
+ * (PgBouncer answers "unsupported startup parameter") gets a pool that does not send it.
+ */
+export async function openPostgresDb(opts: PostgresOptions): Promise<Db> {
+  const db = createPostgresDb(opts);
+  try {
+    await db.query('SELECT 1');
+    return db;
+  } catch (e) {
+    await db.close();
+    if (!/unsupported startup parameter/i.test(e instanceof Error ? e.message : '')) throw e;
+    return createPostgresDb({ ...opts, serverTimeout: false });
+  }
 }
 
 export function createPostgresDb(opts: PostgresOptions): Db {
@@ -20,7 +41,7 @@ export function createPostgresDb(opts: PostgresOptions): Db {
     connectionString: opts.connectionString,
     max: opts.max ?? 20,
     connectionTimeoutMillis: opts.connectTimeoutMs ?? 3000,
-    statement_timeout: statementTimeout,
+    ...(opts.serverTimeout !== false && { statement_timeout: statementTimeout }),
     // statement_timeout is enforced by the server; a server that hangs (or a network that drops packets)
     // answers nothing, so the client gives up on its own a little later. No request waits forever.
     query_timeout: statementTimeout + 1000,

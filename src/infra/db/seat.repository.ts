@@ -14,7 +14,8 @@ export function seatRepository(db: Db): SeatRepository {
     },
     async layout(eventId) {
       const { rows } = await db.query<SeatLayout>(
-        'SELECT id, name, price FROM seats WHERE event_id = $1 ORDER BY position',
+        `SELECT id, name, price, section, row_name AS row, number, category, accessible, rank
+           FROM seats WHERE event_id = $1 ORDER BY position`,
         [eventId],
       );
       return rows;

@@ -1,0 +1,50 @@
+/**
+ * The PostgreSQL floor's tables and its one lock statement: the least a correct lock needs. Shared by
+ * the pg floor route (bench/floor-pg.ts) and pgbench (bench/lib/pgbench.ts), which runs the very same
+ * statement as the database's own ceiling.
+ *
+ * A seat is sold (`status`) or not; a hold is `locked_by` + `lock_until`, live while `lock_until` is ahead.
+ */
+export const FLOOR_SCHEMA = `
+CREATE TABLE sessions (token uuid PRIMARY KEY, expires_at timestamptz NOT NULL);
+CREATE TABLE seats (
+  id uuid PRIMARY KEY,
+  event_id uuid NOT NULL,
+  status text NOT NULL DEFAULT 'available' CHECK (status IN ('available', 'sold')),
+  locked_by uuid,
+  lock_until timestamptz
+);
+CREATE INDEX seats_event ON seats (event_id);
+`;
+
+/**
+ * One lock in one statement, as SQL text with each input given as an SQL expression (`$1`, or a pgbench
+ * expression): the session must be live; the requested seats of the event are locked in id order
+ * (so crossing requests queue instead of deadlocking) and judged from those locked rows themselves —
+ * under READ COMMITTED, FOR UPDATE returns each row's newest committed version, where a second scan
+ * would still read the statement's older snapshot; all or nothing: any seat missing, sold or held in
+ * time by another session refuses the lock, else every seat gets the caller and the new deadline.
+ * Answers one row: `live` (the session), `ok` (the verdict) and `lock_until` (set when ok).
+ */
+export function lockStatement(p: { token: string; event: string; seats: string; ttlSeconds: number }) {
+  const ttl = Math.round(p.ttlSeconds);
+  return `WITH session AS (
+  SELECT 1 FROM sessions WHERE token = ${p.token} AND expires_at > now()
+), target AS (
+  SELECT s.id, s.status, s.locked_by, s.lock_until FROM seats s
+   WHERE s.event_id = ${p.event} AND s.id = ANY (${p.seats}) AND EXISTS (SELECT 1 FROM session)
+   ORDER BY s.id FOR UPDATE
+), verdict AS (
+  SELECT count(*) = cardinality(${p.seats})
+         AND coalesce(bool_and(t.status = 'available'
+               AND (t.locked_by IS NULL OR t.locked_by = ${p.token} OR t.lock_until <= now())), false) AS ok
+    FROM target t
+), locked AS (
+  UPDATE seats s SET locked_by = ${p.token}, lock_until = now() + interval '${ttl} seconds'
+    FROM target t, verdict v
+   WHERE v.ok AND s.id = t.id
+  RETURNING s.lock_until
+)
+SELECT EXISTS (SELECT 1 FROM session) AS live, (SELECT ok FROM verdict) AS ok,
+       (SELECT max(lock_until) FROM locked) AS lock_until`;
+}

@@ -1,0 +1,159 @@
+import { SeatRows, type BestFilter } from '../domain/best-available.js';
+import { DomainError, isDomainError } from '../domain/errors.js';
+import { isUuid } from '../domain/validation.js';
+import { Claims } from './best-available-claims.js';
+import type { EventLayout, LayoutCache } from './layout-cache.js';
+import type { LockResult, LockService } from './lock.service.js';
+import type { Clock, HoldStore, SeatRepository } from './ports.js';
+import type { SessionService } from './session.service.js';
+
+// Each lost race rules out at least one more seat, so a few rounds settle any rush of one instance;
+// more would only keep a client waiting where another instance keeps winning.
+const MAX_ROUNDS = 5;
+// A pick that found nothing while locks of this instance were under way waits for them; bounded all the same.
+const MAX_WAITS = 20;
+
+export interface BestRequest extends BestFilter {
+  eventId: string;
+  quantity: number;
+}
+
+/**
+ * Best available: reads which seats are free now, picks the best block (src/domain/best-available.ts),
+ * and locks it through the same all-or-nothing lock as POST /api/lock. The lock decides: a block
+ * taken in the meantime fails it as a whole, and the pick runs again without those seats, so no seat
+ * is ever chosen twice. The read takes no lock: the sold seats and the live holds, asked side by side.
+ */
+export class BestAvailableService {
+  private readonly rows = new WeakMap<EventLayout, { rows: SeatRows; index: Map<string, number> }>();
+  private readonly claims = new Map<string, { claims: Claims; requests: number }>();
+
+  constructor(
+    private readonly deps: {
+      layouts: LayoutCache;
+      seats: SeatRepository;
+      holds: HoldStore;
+      locks: LockService;
+      sessions: SessionService;
+      clock: Clock;
+    },
+    private readonly cfg: { maxSeatsPerSession: number },
+  ) {}
+
+  async lock(token: string | undefined, req: BestRequest): Promise<LockResult & { chosen: string[] }> {
+    if (!this.deps.sessions.proof(token)) throw new DomainError('SESSION_REQUIRED');
+    const layout = isUuid(req.eventId) ? await this.deps.layouts.get(req.eventId) : null;
+    if (!layout) return this.refuse(token, new DomainError('NOT_FOUND', 'Unknown event.'));
+    const invalid = this.invalid(req, this.rowsOf(layout).rows);
+    if (invalid) return this.refuse(token, invalid);
+
+    // One set of claims per event while requests for it run here; dropped when the last one ends.
+    const entry = this.claims.get(req.eventId) ?? { claims: new Claims(), requests: 0 };
+    this.claims.set(req.eventId, entry);
+    entry.requests++;
+    try {
+      return await this.pickAndLock(token, req, layout, entry.claims);
+    } finally {
+      if (--entry.requests === 0) this.claims.delete(req.eventId);
+    }
+  }
+
+  private async pickAndLock(
+    token: string | undefined,
+    req: BestRequest,
+    layout: EventLayout,
+    claims: Claims,
+  ) {
+    const { rows, index } = this.rowsOf(layout);
+    // Seats a lost lock found taken: ruled out for good, so every lost round makes progress.
+    const lost = new Set<string>();
+    let rounds = 0;
+    let waits = 0;
+    while (rounds < MAX_ROUNDS) {
+      const read = claims.beginRead();
+      let chosen: string[] | null;
+      try {
+        const free = await this.free(req.eventId, layout.seats.length, index);
+        take(free, index, read.excluded());
+        take(free, index, lost);
+        chosen = rows.best(free, req.quantity, req)?.map((i) => layout.seats[i]!.id) ?? null;
+        // Nothing fits, but a lock under way here may yet fail and free its seats: wait for it, look again.
+        const pending = chosen ? null : read.pending();
+        if (pending && waits++ < MAX_WAITS) {
+          read.end();
+          await pending;
+          continue;
+        }
+      } finally {
+        read.end();
+      }
+      if (!chosen) return this.refuse(token, noBlock(req.quantity));
+      const claim = claims.claim(chosen);
+      try {
+        const result = await this.deps.locks.lock(token, req.eventId, chosen);
+        claim.won();
+        return { ...result, chosen };
+      } catch (e) {
+        claim.lost();
+        if (!(isDomainError(e) && e.code === 'SEATS_UNAVAILABLE')) throw e;
+        for (const id of (e.details.unavailable as string[] | undefined) ?? chosen) lost.add(id);
+        rounds++;
+      }
+    }
+    throw new DomainError('SERVICE_UNAVAILABLE', 'Seats kept being taken while choosing: retry.');
+  }
+
+  /** Seats that may be sold now: 1 for free, 0 for sold or held by anyone (this session included). */
+  private async free(eventId: string, size: number, index: Map<string, number>): Promise<Uint8Array> {
+    const [sold, holds] = await Promise.all([
+      this.deps.seats.soldIds(eventId),
+      this.deps.holds.live(eventId, this.deps.clock.now()),
+    ]);
+    const free = new Uint8Array(size).fill(1);
+    take(free, index, sold);
+    take(free, index, holds.keys());
+    return free;
+  }
+
+  private rowsOf(layout: EventLayout) {
+    let built = this.rows.get(layout);
+    if (!built) {
+      built = { rows: new SeatRows(layout.seats), index: new Map(layout.seats.map((s, i) => [s.id, i])) };
+      this.rows.set(layout, built);
+    }
+    return built;
+  }
+
+  private invalid(req: BestRequest, rows: SeatRows): DomainError | null {
+    const max = this.cfg.maxSeatsPerSession;
+    if (req.quantity < 1 || req.quantity > max)
+      return new DomainError('VALIDATION_ERROR', `quantity: 1 to ${max} seats.`, { field: 'quantity' });
+    if (req.category !== undefined && !rows.hasCategory(req.category))
+      return new DomainError('VALIDATION_ERROR', `category: no category "${req.category}" in this event.`, {
+        field: 'category',
+      });
+    if (req.section !== undefined && !rows.hasSection(req.section))
+      return new DomainError('VALIDATION_ERROR', `section: no section "${req.section}" in this event.`, {
+        field: 'section',
+      });
+    return null;
+  }
+
+  /** An answer that does not depend on a session still says 401 first when there is no live one. */
+  private async refuse(token: string | undefined, error: DomainError): Promise<never> {
+    if (!(await this.deps.sessions.authenticate(token))) throw new DomainError('SESSION_REQUIRED');
+    throw error;
+  }
+}
+
+function take(free: Uint8Array, index: Map<string, number>, seatIds: Iterable<string>): void {
+  for (const id of seatIds) {
+    const i = index.get(id);
+    if (i !== undefined) free[i] = 0;
+  }
+}
+
+const noBlock = (quantity: number) =>
+  new DomainError('NO_SEATS_TOGETHER', `No ${quantity} free seats side by side fit the request.`, {
+    quantity,
+  });
