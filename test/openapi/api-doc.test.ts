@@ -15,10 +15,6 @@ import { testStores } from '../helpers/stores.js';
 const AHEAD = {
   routes: [
     'POST /api/lock/best',
-    'PUT /api/events/{eventID}/queue',
-    'DELETE /api/events/{eventID}/queue',
-    'POST /api/events/{eventID}/queue',
-    'GET /api/events/{eventID}/queue',
     'POST /api/reservations/{reservationID}/cancel',
     'POST /api/webhooks',
     'GET /api/webhooks',
@@ -26,7 +22,7 @@ const AHEAD = {
     'GET /api/webhooks/{webhookID}/deliveries',
     'GET /api/events/{eventID}/history',
   ],
-  codes: ['QUEUE_REQUIRED', 'NO_SEATS_TOGETHER'],
+  codes: ['NO_SEATS_TOGETHER'],
   variables: [] as string[],
 };
 
