@@ -173,6 +173,14 @@ export const EventList = Type.Object({
       currency: Type.String(),
       seatCount: Type.Integer(),
       availableCount: Type.Integer(),
+      waitingRoom: Type.Optional(
+        Type.Object(
+          { opensAt: Time },
+          {
+            description: 'Present when the event has a waiting room: locks need an admission from its queue.',
+          },
+        ),
+      ),
     }),
   ),
 });

@@ -111,6 +111,16 @@ export class QueueService {
     return this.rooms.has(eventId) ? room.state : null;
   }
 
+  /** Marks the events that have a waiting room (as this instance knows them: no read). */
+  annotate<E extends { eventID: string }>(list: { events: E[] }) {
+    return {
+      events: list.events.map((e) => {
+        const settings = this.deps.registry.get(e.eventID);
+        return settings ? { ...e, waitingRoom: { opensAt: settings.opensAt.toISOString() } } : e;
+      }),
+    };
+  }
+
   onAdmitted(listener: AdmittedListener): void {
     this.listeners.add(listener);
   }

@@ -51,16 +51,25 @@ export function launch(): Promise<Browser> {
 /** Chromium present, or a CI run, which must fail rather than skip without it. */
 export const browserAvailable = (): boolean => existsSync(CHROMIUM) || process.env.CI === 'true';
 
+type PageOptions = {
+  contexts: BrowserContext[];
+  problems: string[];
+  viewport?: { width: number; height: number };
+};
+
+/** An event's page in a new browser context (see openPage), once its live stream is up. */
+export async function openEvent(browser: Browser, url: string, o: PageOptions): Promise<Page> {
+  const page = await openPage(browser, url, o);
+  await page.getByText('Live: seats change here').waitFor({ timeout: 5000 });
+  return page;
+}
+
 /**
- * An event's page in a new browser context, once its live stream is up. Script errors and CSP
- * violations go into `problems` (a page must have none); API answers of 4xx are logged by the browser
- * too, but those are expected, and shown to the user in words.
+ * A page in a new browser context. Script errors and CSP violations go into `problems` (a page must have
+ * none); API answers of 4xx are logged by the browser too, but those are expected, and shown to the user
+ * in words.
  */
-export async function openEvent(
-  browser: Browser,
-  url: string,
-  o: { contexts: BrowserContext[]; problems: string[]; viewport?: { width: number; height: number } },
-): Promise<Page> {
+export async function openPage(browser: Browser, url: string, o: PageOptions): Promise<Page> {
   const context = await browser.newContext({ viewport: o.viewport ?? { width: 1200, height: 900 } });
   o.contexts.push(context);
   // Short: a step that cannot happen should fail with its own name, well inside the test's time.
@@ -72,6 +81,5 @@ export async function openEvent(
   });
   page.on('pageerror', (e) => o.problems.push(e.message));
   await page.goto(url);
-  await page.getByText('Live: seats change here').waitFor({ timeout: 5000 });
   return page;
 }

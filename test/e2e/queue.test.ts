@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN } from '../helpers/app.js';
 import { testStores } from '../helpers/stores.js';
 import { liveApp, type LiveApp } from '../stream/helpers.js';
-import { browserAvailable, ensureWebBuilt, launch } from './browser.js';
+import { browserAvailable, ensureWebBuilt, launch, openPage } from './browser.js';
 
 const [pglite] = await testStores();
 const PHONE = { width: 390, height: 844 };
@@ -31,19 +31,8 @@ describe.skipIf(!browserAvailable())('the waiting room in a browser', () => {
     problems.length = 0;
   });
 
-  async function open(eventID: string, viewport = { width: 1200, height: 900 }): Promise<Page> {
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    context.setDefaultTimeout(5000);
-    const page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded'))
-        problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${t.base}/#event=${eventID}`);
-    return page;
-  }
+  const open = (eventID: string, viewport = { width: 1200, height: 900 }) =>
+    openPage(browser, `${t.base}/#event=${eventID}`, { contexts, problems, viewport });
 
   async function onSale(
     name: string,

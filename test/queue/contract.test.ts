@@ -161,6 +161,10 @@ describe.each(stores.map((s) => [s.name, s] as const))('the waiting room on %s',
 
     const held = await lock(eventID, [seatIDs[0]!, seatIDs[1]!], first);
     expect(held.status).toBe(200);
+    // Best available locks through the same gate.
+    const best = (session: string) => t.api.post('/api/lock/best', { eventID, quantity: 1 }, { session });
+    expect((await best(second)).body).toMatchObject({ error: 'QUEUE_REQUIRED' });
+    expect((await best(first)).status).toBe(200);
     q.clock.advance(30_000);
     const over = await lock(eventID, [seatIDs[2]!], first);
     expect(over.status).toBe(403);
@@ -174,7 +178,7 @@ describe.each(stores.map((s) => [s.name, s] as const))('the waiting room on %s',
     expect(released.body.released).toEqual([seatIDs[1]]);
     const paid = await t.api.post(
       '/api/confirm',
-      { eventID, customerID, payment: { token: 'tok_visa' } },
+      { eventID, customerID, seatIDs: [seatIDs[0]], payment: { token: 'tok_visa' } },
       { session: first },
     );
     expect(paid.status).toBe(201);

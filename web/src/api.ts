@@ -8,6 +8,8 @@ export interface EventSummary {
   currency: string;
   seatCount: number;
   availableCount: number;
+  /** Present when the event has a waiting room. */
+  waitingRoom?: { opensAt: string };
 }
 
 export interface Seat {

@@ -39,7 +39,7 @@ export function humanMessage(e: unknown, seatName: (id: string) => string): stri
     case 'QUEUE_REQUIRED':
       return typeof e.details.admittedUntil === 'string'
         ? 'Your turn in the waiting room has ended, so you cannot hold more seats. Seats you already hold can still be paid for.'
-        : 'This on-sale has a waiting room: please wait for your turn.';
+        : 'This on-sale now has a waiting room: reload the page to join the queue.';
     case 'RATE_LIMITED':
       return 'Too many requests in a short time. Please wait a few seconds and try again.';
     case 'SERVICE_UNAVAILABLE':

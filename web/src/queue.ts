@@ -95,6 +95,8 @@ export class WaitingRoom {
     if (this.event?.eventID === event.eventID) return;
     this.leave();
     this.event = event;
+    // No waiting room: straight to the seat map, without making a session just to ask.
+    if (!event.waitingRoom) return this.ui.open(event);
     try {
       this.show(await queueApi.status(event.eventID));
     } catch (e) {

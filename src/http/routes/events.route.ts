@@ -57,12 +57,13 @@ export const eventRoutes =
           tags: ['events'],
           operationId: 'listEvents',
           summary: 'List events',
-          description: 'Every event, with its number of seats and of seats available now.',
+          description:
+            'Every event, with its number of seats and of seats available now; `waitingRoom` when it has one.',
           security: PUBLIC,
           response: { 200: EventList, ...errors(429, 503) },
         },
       },
-      () => s.events.list(),
+      async () => s.queue.annotate(await s.events.list()),
     );
 
     app.get(

@@ -50,6 +50,7 @@ export const queueRoutes =
         onRequest: admin,
         schema: {
           tags: ['waiting room'],
+          operationId: 'putQueue',
           summary: 'Put an event behind a waiting room, or change it (admin)',
           description:
             'Validation errors name the field. `opensAt` may change only until the queue opens (`400` after).',
@@ -68,6 +69,7 @@ export const queueRoutes =
         onRequest: admin,
         schema: {
           tags: ['waiting room'],
+          operationId: 'removeQueue',
           summary: 'Remove the waiting room: the event is open to all again (admin)',
           description: 'Also `204` when the event had none.',
           security: ADMIN_SECURITY,
@@ -87,6 +89,7 @@ export const queueRoutes =
         preHandler: session,
         schema: {
           tags: ['waiting room'],
+          operationId: 'joinQueue',
           summary: 'Join the waiting room (again: the same place)',
           description:
             'Always `201`, also for a session that had joined: the request is idempotent and answers the ' +
@@ -107,6 +110,7 @@ export const queueRoutes =
         preHandler: session,
         schema: {
           tags: ['waiting room'],
+          operationId: 'getQueuePlace',
           summary: "This session's place in the waiting room",
           description: STATUS_NOTE,
           security: SESSION_SECURITY,
@@ -123,6 +127,7 @@ export const queueRoutes =
         preHandler: session,
         schema: {
           tags: ['waiting room'],
+          operationId: 'streamQueuePlace',
           summary: "This session's place, live (server-sent events)",
           description: STREAM_DESCRIPTION,
           security: SESSION_SECURITY,
