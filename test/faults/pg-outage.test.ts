@@ -237,7 +237,12 @@ describe.skipIf(!bin)('PostgreSQL goes away mid-load and comes back', () => {
     expect(cutOff.every((a) => a.retryAfter !== null && a.at + a.ms - stopAt < FAST_MS)).toBe(true);
     // The fault bit: while PostgreSQL was down, everything that needed it was a 503, and readiness said so.
     expect(during.length).toBeGreaterThan(BUYERS);
-    expect(during.filter((a) => a.status !== 503).map((a) => `${a.path} ${a.status}`)).toEqual([]);
+    // A seat map may still come from its cached document (at most a second old); nothing else answers.
+    expect(
+      during
+        .filter((a) => a.status !== 503 && !(a.path.startsWith('/api/seats/') && a.status === 200))
+        .map((a) => `${a.path} ${a.status}`),
+    ).toEqual([]);
     expect(readyDuring.length).toBeGreaterThan(5);
     expect(readyDuring.filter((a) => a.status !== 503)).toEqual([]);
     // ...and it came back without a restart of the service.

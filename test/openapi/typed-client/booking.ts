@@ -9,7 +9,7 @@ export interface Booking {
   seatIDs: string[];
   reservationID: string;
   amount: number;
-  status: 'paid' | 'failed' | 'pending';
+  status: 'paid' | 'failed' | 'pending' | 'refunded';
 }
 
 /** Creates an event (admin), then books two seats: session, lock, customer, confirm. */
