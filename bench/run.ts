@@ -141,7 +141,10 @@ async function runStore(plan: Plan, store: StoreName, tmp: string, runTag: strin
       profileDir,
     });
     const origin = svc.origin;
-    const events = await createBenchEvents(origin, admin, plan);
+    const events = await createBenchEvents(origin, admin, {
+      ...plan,
+      bestEvents: plan.scenarios.includes('best') ? plan.bestEvents : 0,
+    });
 
     const want = (s: ScenarioName) => plan.scenarios.includes(s);
     // The seat map alone: plain on one connection, then revalidated and compressed on several.
@@ -259,6 +262,30 @@ async function runStore(plan: Plan, store: StoreName, tmp: string, runTag: strin
       fig.lockOnly.push({ connections: 64, paced: true, ...s });
       log(
         `  [${store}] lock-paced @64 (${rate.toFixed(0)}/s): lock p50 ${s.result.endpoints.lock?.p50Ms} ms, p99 ${s.result.endpoints.lock?.p99Ms} ms`,
+      );
+    }
+
+    // Best available next to an ordinary lock on events of the same size (100 rows × 100 seats), each
+    // on events of its own so that neither takes the other's seats.
+    for (const variant of want('best') ? (['ordinary', 'best'] as const) : []) {
+      const ids = variant === 'best' ? events.best : events.ordinary;
+      const s = await measureWindow(svc, (mark) =>
+        runJob<LockOnlyResult>(
+          {
+            kind: 'lock-only',
+            params: {
+              ...lockOnlyParams(plan, origin, ids, 64),
+              sessions: plan.quick ? 10_000 : 20_000,
+              best: variant === 'best',
+            },
+          },
+          mark,
+        ),
+      );
+      fig.lockOnly.push({ connections: 64, paced: false, variant, ...s });
+      log(
+        `  [${store}] ${variant === 'best' ? 'best available' : 'ordinary lock'} on 10,000-seat events @64: ` +
+          `${lockRate(s.result).toFixed(0)} locks/s, lock p50 ${s.result.endpoints.lock?.p50Ms} ms`,
       );
     }
   } finally {

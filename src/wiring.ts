@@ -201,7 +201,7 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     o.queue,
   );
   const locks = new LockService(
-    { holds, layouts, sessions: sessionService, clock, changes, gate: rooms.gate },
+    { holds, layouts, sessions: sessionService, clock, changes, gate: rooms.gate, seats: repos.seats },
     {
       lockTtlSeconds: config.LOCK_TTL_SECONDS,
       maxSeatsPerSession: config.MAX_SEATS_PER_SESSION,
@@ -242,7 +242,12 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     events,
     seatMaps,
     feed: new SeatFeed(
-      { bus, seats: new PublicSeats({ ...repos, holds, clock, seatMaps }), clock, onError: o.onFeedError },
+      {
+        bus,
+        seats: new PublicSeats({ ...repos, holds, clock, seatMaps, layouts }),
+        clock,
+        onError: o.onFeedError,
+      },
       o.feed,
     ),
     readiness: async () => ({

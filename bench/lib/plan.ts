@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { LockOnlyParams } from '../scenarios/lock-only.js';
 
 export type StoreName = 'pglite' | 'postgres' | 'postgres-2x' | 'redis';
-export type ScenarioName = 'map' | 'rush' | 'steady' | 'lock-only';
+export type ScenarioName = 'map' | 'rush' | 'steady' | 'lock-only' | 'best';
 
 export interface Plan {
   quick: boolean;
@@ -29,6 +29,8 @@ export interface Plan {
   steadyWarmupSeconds: number;
   lockOnlyConnections: number[];
   lockOnlySessions: number;
+  /** Events of 100 rows × 100 seats for best available, and as many for ordinary locks beside it. */
+  bestEvents: number;
   pgbenchSeconds: number;
   bareSeconds: number;
   redisUrl: string;
@@ -62,7 +64,7 @@ export const lockOnlyParams = (
 
 const USAGE =
   'usage: npm run bench -- [--quick] [--profile] [--runs N] [--stores pglite,postgres,postgres-2x,redis]\n' +
-  '                        [--scenarios map,rush,steady,lock-only] [--skip-ceilings] [--wait-quiet]';
+  '                        [--scenarios map,rush,steady,lock-only,best] [--skip-ceilings] [--wait-quiet]';
 
 /** Whether the service has the Redis holds mode: its adapter is there and the wiring reads REDIS_URL. */
 export function redisModeExists(): boolean {
@@ -102,7 +104,7 @@ export function parseArgs(argv: readonly string[]): Plan {
   const all: StoreName[] = ['pglite', 'postgres', 'postgres-2x', 'redis'];
   const stores = (value('--stores')?.split(',') ?? all) as StoreName[];
   for (const s of stores) if (!all.includes(s)) throw new Error(`unknown store ${s}\n${USAGE}`);
-  const allScenarios: ScenarioName[] = ['map', 'rush', 'steady', 'lock-only'];
+  const allScenarios: ScenarioName[] = ['map', 'rush', 'steady', 'lock-only', 'best'];
   const scenarios = (value('--scenarios')?.split(',') ?? allScenarios) as ScenarioName[];
   for (const s of scenarios)
     if (!allScenarios.includes(s)) throw new Error(`unknown scenario ${s}\n${USAGE}`);
@@ -134,6 +136,7 @@ export function parseArgs(argv: readonly string[]): Plan {
     // Each lock-only session locks once (twice if they run out): enough for a level with its warm-up
     // at ~10,000 locks/s (quick) and ~8,000 (full), the Redis floor's neighbourhood.
     lockOnlySessions: quick ? 10_000 : 50_000,
+    bestEvents: quick ? 2 : 4,
     // As long as a lock-only level with its warm-up: holds pile up in both alike (see the README).
     pgbenchSeconds: quick ? 2 : 12,
     bareSeconds: quick ? 1.5 : 8,

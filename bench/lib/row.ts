@@ -5,6 +5,8 @@ export type Scenario =
   | 'steady'
   | 'lock-only'
   | 'lock-paced'
+  | 'best-10k'
+  | 'lock-10k'
   | 'seat-map'
   | 'seat-map-revalidated'
   | 'seat-map-compressed'

@@ -15,6 +15,8 @@ export interface LockOnlyParams {
    * lock from when it was due, so that waiting for a free connection counts too.
    */
   ratePerSec?: number;
+  /** Best available instead: POST /api/lock/best for 1–4 seats of a random event, the service picking. */
+  best?: boolean;
 }
 
 export interface LockOnlyResult extends JobResult {
@@ -39,10 +41,12 @@ export async function lockOnly(p: LockOnlyParams, mark: Mark): Promise<LockOnlyR
       return String(s.body.sessionID);
     },
   );
-  const free = await mapLimit(p.eventIds, 8, async (id) => {
-    const map = await seatMap(api, id, { untimed: true });
-    return map.seats.filter((s) => s.status === 'available').map((s) => s.seatID);
-  });
+  const free = p.best
+    ? []
+    : await mapLimit(p.eventIds, 8, async (id) => {
+        const map = await seatMap(api, id, { untimed: true });
+        return map.seats.filter((s) => s.status === 'available').map((s) => s.seatID);
+      });
   const unexpected = new Unexpected();
   const c = { locksOk: 0, conflicts: 0 };
   let next = 0;
@@ -52,8 +56,9 @@ export async function lockOnly(p: LockOnlyParams, mark: Mark): Promise<LockOnlyR
   const interval = paced ? 1000 / (p.ratePerSec as number) : 0;
   let pacedFrom = performance.now();
 
-  /** 1–4 adjacent free seats of a random event that still has some. */
-  const pick = (): { eventID: string; seatIDs: string[] } | null => {
+  /** 1–4 adjacent free seats of a random event that still has some (or, for best available, how many). */
+  const pick = (): { eventID: string; seatIDs: string[] } | { eventID: string; quantity: number } | null => {
+    if (p.best) return { eventID: p.eventIds[randInt(0, p.eventIds.length - 1)]!, quantity: randInt(1, 4) };
     const start = randInt(0, p.eventIds.length - 1);
     for (let k = 0; k < p.eventIds.length; k++) {
       const e = (start + k) % p.eventIds.length;
@@ -96,11 +101,12 @@ export async function lockOnly(p: LockOnlyParams, mark: Mark): Promise<LockOnlyR
         if (due > performance.now()) await sleep(due - performance.now());
         if (due >= end) return;
       }
-      const lock = await api.call('lock', 'POST', '/api/lock', { session, body: target, untimed: paced });
+      const url = p.best ? '/api/lock/best' : '/api/lock';
+      const lock = await api.call('lock', 'POST', url, { session, body: target, untimed: paced });
       if (paced && api.recording) api.recorder('lock').add(performance.now() - due, lock.status);
       if (lock.status === 200) c.locksOk++;
       else if (lock.status === 409) c.conflicts++;
-      else unexpected.note('POST /api/lock', lock.status, lock.body);
+      else unexpected.note(`POST ${url}`, lock.status, lock.body);
     }
   };
   await Promise.all(Array.from({ length: p.connections }, lane));

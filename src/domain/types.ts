@@ -1,3 +1,4 @@
+import type { PlaceCount } from './places.js';
 export type SeatStatus = 'available' | 'locked' | 'confirmed';
 export type OrderStatus = 'pending' | 'paid' | 'failed' | 'refunded';
 export type ReservationStatus = 'confirmed' | 'cancelled';
@@ -51,6 +52,8 @@ export interface Reservation {
   customerID: string;
   eventID: string;
   seatIDs: string[];
+  /** Standing places sold, per area; absent when none. */
+  places?: PlaceCount[];
   orderID: string;
   status: ReservationStatus;
 }

@@ -79,6 +79,10 @@ export function expandVenue(input: VenueInput, maxSeats: number): Venue {
     invalid('sections', `${ranked} of ${seats.length} seats have a rank: give every seat a rank, or none.`);
 
   unique(areas, 'name', 'areas');
+  // A place is a row like a seat: the venue's size counts both.
+  const places = areas.reduce((n, a) => n + a.capacity, 0);
+  if (count + places > maxSeats)
+    invalid('areas', `${count} seats and ${places} standing places; a venue has at most ${maxSeats} in all.`);
   const placed = areas.map((a, i) => ({ ...a, price: category(a.category, `areas[${i}].category`).price }));
   return { categories: input.categories, seats, areas: placed };
 }

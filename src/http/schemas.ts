@@ -8,6 +8,13 @@ export const MAX_SEAT_LIST = 100;
 
 export const SeatIdList = Type.Array(Id, { minItems: 1, maxItems: MAX_SEAT_LIST, uniqueItems: true });
 
+export const PlaceCount = Type.Object({
+  areaID: Id,
+  quantity: Type.Integer({ minimum: 1, maximum: MAX_SEAT_LIST }),
+});
+const Places = Type.Array(PlaceCount, {
+  description: 'Standing places by area: how many of each, not which.',
+});
 export const ErrorBody = Type.Object(
   {
     error: Type.Enum(Object.keys(errorMessages), {
@@ -203,6 +210,7 @@ export const Reservation = Type.Object({
   customerID: Id,
   eventID: Id,
   seatIDs: Type.Array(Id),
+  places: Type.Optional(Places),
   orderID: Id,
   status: Type.Union([Type.Literal('confirmed'), Type.Literal('cancelled')], {
     description: '`cancelled` after a refund (the seats are on sale again).',
@@ -273,8 +281,39 @@ export const SeatStreamMessage = Type.Object(
   { description: "The `data` of one server-sent event: the event's seats whose status changed." },
 );
 
-export const LockRequest = Type.Object({ eventID: Id, seatIDs: SeatIdList });
-export const LockResponse = Type.Object({ eventID: Id, seatIDs: Type.Array(Id), lockUntil: Time });
+export const LockRequest = Type.Object(
+  {
+    eventID: Id,
+    seatIDs: Type.Optional(
+      Type.Array(Id, {
+        maxItems: MAX_SEAT_LIST,
+        uniqueItems: true,
+        description: 'Seats to hold. At least one seat or one place in all.',
+      }),
+    ),
+    places: Type.Optional(
+      Type.Array(PlaceCount, {
+        maxItems: MAX_SEAT_LIST,
+        description: 'Standing places to hold, by area (each area once), all or nothing with the seats.',
+      }),
+    ),
+  },
+  {
+    examples: [
+      { eventID: '00000000-0000-4000-8000-00000000d3e0', seatIDs: ['00000000-0000-4000-8000-000000000001'] },
+    ],
+  },
+);
+export const LockResponse = Type.Object({
+  eventID: Id,
+  seatIDs: Type.Array(Id, { description: 'Every seat this session now holds in the event.' }),
+  places: Type.Optional(
+    Type.Array(PlaceCount, {
+      description: 'Every standing place this session holds in the event, by area (events with areas).',
+    }),
+  ),
+  lockUntil: Time,
+});
 export const BestRequest = Type.Object(
   {
     eventID: Id,
@@ -297,13 +336,17 @@ export const BestResponse = Type.Object(
   {
     eventID: Id,
     seatIDs: Type.Array(Id, { description: 'Every seat this session now holds in the event.' }),
+    places: Type.Optional(Places),
     lockUntil: Time,
     chosen: Type.Array(Id, { description: 'The seats picked for this request, in row order.' }),
   },
   { description: 'As a lock, plus the seats chosen.' },
 );
 export const CancelRequest = Type.Object({ eventID: Type.Optional(Id), seatIDs: Type.Optional(SeatIdList) });
-export const CancelResponse = Type.Object({ released: Type.Array(Id) });
+export const CancelResponse = Type.Object({
+  released: Type.Array(Id),
+  releasedPlaces: Type.Optional(Places),
+});
 export const ConfirmRequest = Type.Object({
   eventID: Id,
   customerID: Id,

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 import type { HoldCheck } from '../domain/seat-rules.js';
-import type { EventInfo, Order, Reservation, Session } from '../domain/types.js';
+import type { Order, Reservation, Session } from '../domain/types.js';
 import { isUuid } from '../domain/validation.js';
-import type { LayoutCache } from './layout-cache.js';
+import { presentHeld, type EventLayout, type LayoutCache } from './layout-cache.js';
 import type {
   BookingRepository,
   Clock,
@@ -50,7 +50,8 @@ export class ConfirmService {
 
   async confirm(session: Session, input: ConfirmInput): Promise<ConfirmOutcome> {
     const { deps } = this;
-    const event = await this.event(input.eventID);
+    const layout = await this.layout(input.eventID);
+    const { event } = layout;
     if (!isUuid(input.customerID) || !(await deps.customers.exists(input.customerID))) {
       throw new DomainError('NOT_FOUND', 'Unknown customer.');
     }
@@ -82,6 +83,7 @@ export class ConfirmService {
       eventId: event.id,
       sessionId: session.id,
       seatIds,
+      shown: presentHeld(layout, seatIds),
       orderId,
       reservationId: randomUUID(),
       customerId: input.customerID,
@@ -103,11 +105,11 @@ export class ConfirmService {
     return { status: 201, body: { reservation, order } };
   }
 
-  private async event(eventId: string): Promise<EventInfo> {
+  private async layout(eventId: string): Promise<EventLayout> {
     // From the per-instance layout cache: an event never changes once created, so no query per confirm.
     const layout = isUuid(eventId) ? await this.deps.layouts.get(eventId) : null;
     if (!layout) throw new DomainError('NOT_FOUND', 'Unknown event.');
-    return layout.event;
+    return layout;
   }
 
   private async price(eventId: string, seatIds: readonly string[]): Promise<number> {

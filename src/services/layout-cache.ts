@@ -1,11 +1,15 @@
+import { splitPlaces, type PlaceCount } from '../domain/places.js';
 import type { Area, Category, EventInfo } from '../domain/types.js';
 import type { EventRepository, SeatLayout, SeatRepository } from './ports.js';
 
 export interface EventLayout {
   event: EventInfo;
+  /** The named seats, in seat-map order (standing places are not among them). */
   seats: readonly SeatLayout[];
   /** The event's seat IDs, for the lock path to tell unknown seats without a query. */
   ids: ReadonlySet<string>;
+  /** Place row -> its area, for every standing place of the event. */
+  areaOf: ReadonlyMap<string, string>;
   /** A venue's price categories and standing areas; empty for other events. */
   categories: readonly Category[];
   areas: readonly Area[];
@@ -49,6 +53,24 @@ export class LayoutCache {
       this.deps.seats.layout(eventId),
       this.deps.events.venue(eventId),
     ]);
-    return { event, seats, ids: new Set(seats.map((s) => s.id)), ...venue };
+    const named = seats.filter((s) => s.area === null);
+    const areaOf = new Map(seats.filter((s) => s.area !== null).map((s) => [s.id, s.area!]));
+    return { event, seats: named, ids: new Set(named.map((s) => s.id)), areaOf, ...venue };
   }
+}
+
+/**
+ * Held, released or sold rows of one event as clients see them: named seats, and places counted per
+ * area (the field left out when there are none).
+ */
+export function presentHeld(
+  layout: EventLayout,
+  ids: readonly string[],
+): { seatIDs: string[]; places?: PlaceCount[] } {
+  const { seatIDs, places } = splitPlaces(
+    ids,
+    layout.areaOf,
+    layout.areas.map((a) => a.id),
+  );
+  return places.length > 0 ? { seatIDs, places } : { seatIDs };
 }

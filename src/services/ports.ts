@@ -111,6 +111,8 @@ export interface SeatLayout {
   category: string | null;
   accessible: boolean;
   rank: number | null;
+  /** Set on a standing area's place rows: held and sold like seats, but never shown as seats. */
+  area: string | null;
 }
 
 export interface SeatRepository {
@@ -118,6 +120,10 @@ export interface SeatRepository {
   /** The event's seats in seat-map order, without their state. */
   layout(eventId: string): Promise<SeatLayout[]>;
   soldIds(eventId: string): Promise<string[]>;
+  /** The event's standing places (rows with an area), by area. */
+  places(eventId: string): Promise<{ id: string; area: string }[]>;
+  /** Which of these rows (of any events) are standing places: row -> area. */
+  areasOf(ids: readonly string[]): Promise<Map<string, string>>;
   find(eventId: string, seatIds: readonly string[]): Promise<SeatRecord[]>;
 }
 
@@ -128,7 +134,7 @@ export interface LiveHold {
 
 export type AcquireResult =
   | { kind: 'ok'; sessionId: string; heldAfter: string[]; until: Date }
-  | { kind: 'unavailable'; seatIDs: string[] }
+  | { kind: 'unavailable'; seatIDs: string[]; soldOut?: string[] }
   | { kind: 'too-many'; wouldHold: number }
   | { kind: 'unknown'; seatIDs: string[] }
   | { kind: 'no-session' };
@@ -138,12 +144,15 @@ export interface HoldStore {
   /**
    * One step, session check included: all or nothing, holds every requested seat and gives every seat
    * the session holds in the event one deadline, `until` or the hold cap (`capMs` after the hold
-   * began), whichever comes first.
+   * began), whichever comes first. Places count towards `maxSeats` as seats do; an area without
+   * enough free places fails the lock ('unavailable' naming it in `soldOut`).
    */
   acquire(req: {
     session: SessionProof;
     eventId: string;
     seatIds: readonly string[];
+    /** Standing places wanted, by area: picked by the store from the area's free places. */
+    places?: readonly { areaId: string; quantity: number }[];
     until: Date;
     capMs: number;
     maxSeats: number;
@@ -183,6 +192,8 @@ export interface BookingRepository {
     eventId: string;
     sessionId: string;
     seatIds: readonly string[];
+    /** The sold rows as the reservation shows them: named seats, and places counted per area. */
+    shown: Pick<Reservation, 'seatIDs' | 'places'>;
     orderId: string;
     reservationId: string;
     customerId: string;
@@ -201,9 +212,9 @@ export interface BookingRepository {
     reservationId: string;
     refundId: string;
     now: Date;
-  }): Promise<{ reservation: Reservation; order: Order; changed: boolean } | null>;
-  /** Seats of the list that the database does not count as sold (for a repeated cancel to put back). */
-  unsold(eventId: string, seatIds: readonly string[]): Promise<string[]>;
+  }): Promise<{ reservation: Reservation; order: Order; changed: boolean; released: string[] } | null>;
+  /** The reservation's seats and places the database does not count as sold (for a repeated cancel). */
+  unsold(reservationId: string): Promise<string[]>;
 }
 
 export interface SeatHistoryRepository {

@@ -2,6 +2,7 @@ import { seatAt } from '../domain/seat-rules.js';
 import type { SeatChange } from '../domain/seat-feed.js';
 import type { Area, SeatStatus, SeatView } from '../domain/types.js';
 import { isUuid } from '../domain/validation.js';
+import type { LayoutCache } from './layout-cache.js';
 import type { Clock, EventRepository, HoldStore, SeatLayout, SeatRepository } from './ports.js';
 import type { SeatMaps } from './seat-maps.js';
 
@@ -33,10 +34,7 @@ export interface AreaView {
   available: number;
 }
 
-/**
- * Standing areas as the seat map shows them. `taken` counts the places held or sold per area: none can
- * be held yet, so every place is available; holding places will pass their counts here.
- */
+/** Standing areas as the seat map shows them. `taken` counts the places held or sold per area. */
 export function areaViews(
   areas: readonly Area[],
   taken: ReadonlyMap<string, number> = new Map(),
@@ -60,6 +58,7 @@ export class PublicSeats {
       holds: HoldStore;
       clock: Clock;
       seatMaps: SeatMaps;
+      layouts: LayoutCache;
     },
   ) {}
 
@@ -77,8 +76,12 @@ export class PublicSeats {
         lockUntil,
       }));
     const now = this.deps.clock.now();
+    // Standing places are not seats: the stream shows seats; areas' counts are in the seat map.
+    const layout = await this.deps.layouts.get(eventId);
+    const named = layout ? seatIds.filter((id) => layout.ids.has(id)) : seatIds;
+    if (named.length === 0) return [];
     const [records, holds] = await Promise.all([
-      this.deps.seats.find(eventId, seatIds),
+      this.deps.seats.find(eventId, named),
       this.deps.holds.live(eventId, now),
     ]);
     return records.map((r) => ({ seatID: r.id, ...seatAt(r.confirmed, holds.get(r.id), now) }));

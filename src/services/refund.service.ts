@@ -41,10 +41,7 @@ export class RefundService {
     const { order, ...reservation } = found;
     if (reservation.status === 'cancelled') {
       // Done before: put back what the first time may have failed to (a hold store that was down).
-      await this.putBack(
-        reservation.eventID,
-        await deps.bookings.unsold(reservation.eventID, reservation.seatIDs),
-      );
+      await this.putBack(reservation.eventID, await deps.bookings.unsold(reservationId));
       return { reservation, order };
     }
     const refund = await this.refund(order);
@@ -56,7 +53,7 @@ export class RefundService {
     if (!done) throw new DomainError('NOT_FOUND', 'Unknown reservation.');
     // A cancel that lost a race to another one answers what the winner wrote; the winner puts back.
     if (done.changed) {
-      await this.putBack(reservation.eventID, reservation.seatIDs);
+      await this.putBack(reservation.eventID, done.released);
       deps.webhooks.wake();
     }
     return { reservation: done.reservation, order: done.order };

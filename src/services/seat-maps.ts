@@ -133,11 +133,19 @@ export class SeatMaps {
       }
       return seatView(r, status, lockUntil);
     });
+    // Standing places held or sold, per area: an area shows how many are left, never which.
+    const taken = new Map<string, number>();
+    for (const [id, area] of layout.areaOf) {
+      const { status } = seatAt(sold.has(id), holds.get(id), now);
+      if (status === 'available') continue;
+      taken.set(area, (taken.get(area) ?? 0) + 1);
+      if (status === 'locked') validUntil = Math.min(validUntil, holds.get(id)!.until.getTime());
+    }
     const base = {
       eventID: layout.event.id,
       currency: layout.event.currency,
       ...(layout.categories.length > 0 && { categories: layout.categories }),
-      ...(layout.areas.length > 0 && { areas: areaViews(layout.areas) }),
+      ...(layout.areas.length > 0 && { areas: areaViews(layout.areas, taken) }),
       ...(unavailable && { holdsUnavailable: true as const }),
     };
     // Without hold data the map is only good until Redis is back: look again soon.

@@ -98,6 +98,9 @@ describe.skipIf(!browserAvailable())('a venue in the browser', () => {
       places: [{ areaID, quantity: 2 }],
     });
     await seat(page, 'Stalls A-1', 'mine').waitFor({ timeout: 3000 });
+    // The service held them: the page says so, and the area has two places fewer for everyone.
+    expect(await page.getByRole('status').textContent()).toContain('2 standing places in Standing');
+    expect((await t.call('GET', `/api/seats/${eventID}`)).body.areas[0].available).toBe(98);
     expect(problems).toEqual([]);
   });
 });

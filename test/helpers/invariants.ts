@@ -29,4 +29,13 @@ export async function expectSalesInvariants(db: Queryable, eventId: string): Pro
         AND NOT ((r.status = 'confirmed' AND o.status = 'paid') OR (r.status = 'cancelled' AND o.status = 'refunded'))`,
   );
   expect(wrong, 'reservation and order states disagree').toEqual([]);
+  // Each place is a row sold at most once (above), so an area sells at most as many rows as it has.
+  const areas = await q<{ id: string; capacity: number; places: number; sold: number }>(
+    `SELECT a.id, a.capacity, count(s.id)::int AS places, (count(s.id) FILTER (WHERE s.status = 'confirmed'))::int AS sold
+       FROM areas a LEFT JOIN seats s ON s.area_id = a.id WHERE a.event_id = $1 GROUP BY a.id`,
+  );
+  for (const a of areas) {
+    expect(a.places, `area ${a.id}: one place row per unit of capacity`).toBe(a.capacity);
+    expect(a.sold, `area ${a.id}: sold within capacity`).toBeLessThanOrEqual(a.capacity);
+  }
 }

@@ -136,6 +136,7 @@ describe.runIf(store)('seat holds in Redis', () => {
       const now = clock.now().getTime();
       const other = '33333333-3333-4333-8333-333333333333';
       const reply = await (r as unknown as HoldScripts).holdAcquire(
+        3,
         keys.holds(eventID),
         keys.mine(eventID, other),
         keys.gone(eventID),
@@ -144,6 +145,7 @@ describe.runIf(store)('seat holds in Redis', () => {
         now + 60_000,
         1_800_000,
         10,
+        0,
         seatIDs[0]!,
         seatIDs[1]!,
       );

@@ -28,17 +28,23 @@ export const lifecycleRoutes =
         schema: {
           tags: ['seats'],
           operationId: 'lockSeats',
-          summary: 'Hold seats, all or nothing; refreshes every hold of the session in the event',
+          summary:
+            'Hold seats and standing places, all or nothing; refreshes every hold of the session in the event',
           description:
-            'Holds every listed seat or none. A success gives every seat the session holds in the event one ' +
-            "deadline, now + LOCK_TTL_SECONDS, capped at the hold's beginning + MAX_HOLD_SECONDS. Seats sold " +
-            'or held by another session: `409 SEATS_UNAVAILABLE` listing them in `unavailable`.',
+            'Holds every listed seat and the asked number of places in each standing area, or nothing. A ' +
+            'success gives everything the session holds in the event one deadline, now + LOCK_TTL_SECONDS, ' +
+            "capped at the hold's beginning + MAX_HOLD_SECONDS. Seats sold or held by another session: `409 " +
+            'SEATS_UNAVAILABLE` listing them in `unavailable`; areas without enough free places are listed ' +
+            'in `soldOut`. MAX_SEATS_PER_SESSION counts seats and places together.',
           security: SESSION_SECURITY,
           body: LockRequest,
           response: { 200: LockResponse, ...errors(400, 401, 404, 409, 422, 429, 503) },
         },
       },
-      (request) => s.locks.lock(sessionToken(request), request.body.eventID, request.body.seatIDs),
+      (request) => {
+        const { eventID, seatIDs = [], places } = request.body;
+        return s.locks.lock(sessionToken(request), eventID, seatIDs, places);
+      },
     );
 
     app.post(
@@ -73,8 +79,9 @@ export const lifecycleRoutes =
           operationId: 'cancelLocks',
           summary: 'Release held seats: the listed ones, or all (in the event, if given)',
           description:
-            'Releases the listed seats this session holds, or without `seatIDs` all its holds (in `eventID` ' +
-            'if given). Seats it does not hold are ignored; sold seats are never released.',
+            'Releases the listed seats this session holds, or without `seatIDs` all its holds, standing ' +
+            'places included (`releasedPlaces`), in `eventID` if given. Seats it does not hold are ignored; ' +
+            'sold seats are never released.',
           security: SESSION_SECURITY,
           body: CancelRequest,
           response: { 200: CancelResponse, ...errors(400, 401, 404, 429, 503) },

@@ -7,13 +7,20 @@ import { enqueueWebhook } from './webhook-outbox.js';
 
 type Booked = Reservation & { order: Order };
 
+/** Reservations without places leave the field out, as events without areas do. */
+const shape = ({ places, ...rest }: Booked): Booked => (places ? { ...rest, places } : rest);
+
 // A reservation lists every seat it was sold, released by a refund or not: a cancelled reservation
 // still shows what it had.
 const SELECT_RESERVATIONS = `
   SELECT r.id AS "reservationID", r.customer_id AS "customerID", r.event_id AS "eventID",
          (SELECT coalesce(array_agg(rs.seat_id::text ORDER BY s.position), '{}')
             FROM reservation_seats rs JOIN seats s ON s.id = rs.seat_id
-           WHERE rs.reservation_id = r.id) AS "seatIDs",
+           WHERE rs.reservation_id = r.id AND s.area_id IS NULL) AS "seatIDs",
+         (SELECT json_agg(json_build_object('areaID', p.area_id, 'quantity', p.n) ORDER BY p.position)
+            FROM (SELECT s.area_id, a.position, count(*)::int AS n
+                    FROM reservation_seats rs JOIN seats s ON s.id = rs.seat_id JOIN areas a ON a.id = s.area_id
+                   WHERE rs.reservation_id = r.id GROUP BY s.area_id, a.position) p) AS places,
          r.order_id AS "orderID", r.status,
          json_build_object('orderID', o.id, 'customerID', o.customer_id, 'amount', o.amount,
                            'currency', o.currency, 'status', o.status) AS "order"
@@ -23,7 +30,7 @@ const withoutOrder = ({ order: _order, ...reservation }: Booked): Reservation =>
 
 export function bookingRepository(db: Db): BookingRepository {
   const get = async (q: Queryable, id: string) =>
-    (await q.query<Booked>(`${SELECT_RESERVATIONS} WHERE r.id = $1`, [id])).rows[0] ?? null;
+    (await q.query<Booked>(`${SELECT_RESERVATIONS} WHERE r.id = $1`, [id])).rows.map(shape)[0] ?? null;
 
   return {
     confirm: (b) =>
@@ -67,7 +74,7 @@ export function bookingRepository(db: Db): BookingRepository {
             reservationID: b.reservationId,
             customerID: b.customerId,
             eventID: b.eventId,
-            seatIDs: [...b.seatIds],
+            ...b.shown,
             orderID: b.orderId,
             status: 'confirmed',
           };
@@ -90,7 +97,7 @@ export function bookingRepository(db: Db): BookingRepository {
         if (!row) return null;
         if (row.status !== 'confirmed') {
           const current = (await get(tx, reservationId))!;
-          return { reservation: withoutOrder(current), order: current.order, changed: false };
+          return { reservation: withoutOrder(current), order: current.order, changed: false, released: [] };
         }
         // Clears the sell-out mark, always taking the event's row: the sold-out check takes it too (see
         // markSoldOut), so the two never interleave and a refund never leaves a stale mark behind.
@@ -129,13 +136,14 @@ export function bookingRepository(db: Db): BookingRepository {
         const current = (await get(tx, reservationId))!;
         const result = { reservation: withoutOrder(current), order: current.order };
         await enqueueWebhook(tx, 'reservation.cancelled', result, now);
-        return { ...result, changed: true };
+        return { ...result, changed: true, released: seatIds };
       }),
 
-    async unsold(eventId, seatIds) {
+    async unsold(reservationId) {
       const { rows } = await db.query<{ id: string }>(
-        `SELECT id FROM seats WHERE event_id = $1 AND id = ANY($2::uuid[]) AND status <> 'confirmed'`,
-        [eventId, seatIds],
+        `SELECT s.id FROM reservation_seats rs JOIN seats s ON s.id = rs.seat_id
+          WHERE rs.reservation_id = $1 AND s.status <> 'confirmed'`,
+        [reservationId],
       );
       return rows.map((r) => r.id);
     },
@@ -147,7 +155,7 @@ export function bookingRepository(db: Db): BookingRepository {
         `${SELECT_RESERVATIONS} WHERE r.event_id = $1 ORDER BY r.created_at, r.id`,
         [eventId],
       );
-      return rows;
+      return rows.map(shape);
     },
   };
 }

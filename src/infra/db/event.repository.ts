@@ -76,6 +76,16 @@ export function eventRepository(db: Db): EventRepository {
               areas.map((a) => a.capacity),
             ],
           );
+        // Each area's places, after the seats: rows held and sold as seats are, never listed as seats.
+        if (areas.length > 0)
+          await tx.query(
+            `INSERT INTO seats (id, event_id, position, name, price, category, area_id)
+             SELECT gen_random_uuid(), $1, $2 + row_number() OVER (ORDER BY a.position, n) - 1,
+                    a.name || ' #' || n, a.price, a.category, a.id
+               FROM areas a, generate_series(1, a.capacity) AS n
+              WHERE a.event_id = $1`,
+            [id, seats.length],
+          );
       });
     },
     async venue(id) {
@@ -103,7 +113,7 @@ export function eventRepository(db: Db): EventRepository {
                 count(s.id)::int AS "seatCount",
                 (count(s.id) FILTER (WHERE s.status = 'available' OR (s.status = 'locked' AND s.lock_until <= $1)))::int
                   AS "availableCount"
-           FROM events e LEFT JOIN seats s ON s.event_id = e.id
+           FROM events e LEFT JOIN seats s ON s.event_id = e.id AND s.area_id IS NULL
           GROUP BY e.id
           ORDER BY e.created_at, e.id`,
         [now],

@@ -27,6 +27,7 @@ interface LockRow {
   seat_ids: string[] | null;
   deadline: Date | null;
   held: number | null;
+  sold_out: string[] | null;
 }
 
 /**
@@ -41,10 +42,20 @@ export function holdRepository(db: Db): HoldStore {
     // A refund's own transaction already put the seats back on sale in the seats table.
     unsell: () => Promise.resolve(),
 
-    async acquire({ session, eventId, seatIds, until, capMs, maxSeats }) {
+    async acquire({ session, eventId, seatIds, places = [], until, capMs, maxSeats }) {
       const { rows } = await db.query<LockRow>(
-        `SELECT * FROM lock_seats($1, $5, $6::uuid[], $2, $7, $8 * interval '1 millisecond', $9, $3, $4)`,
-        [...proofArgs(session), eventId, seatIds, until, capMs, maxSeats],
+        `SELECT * FROM lock_seats($1, $5, $6::uuid[], $2, $7, $8 * interval '1 millisecond', $9, $3, $4,
+                                  $10::uuid[], $11::int[])`,
+        [
+          ...proofArgs(session),
+          eventId,
+          seatIds,
+          until,
+          capMs,
+          maxSeats,
+          places.map((p) => p.areaId),
+          places.map((p) => p.quantity),
+        ],
       );
       const r = rows[0]!;
       switch (r.outcome) {
@@ -53,7 +64,9 @@ export function holdRepository(db: Db): HoldStore {
         case 'unknown':
           return { kind: 'unknown', seatIDs: r.seat_ids! };
         case 'unavailable':
-          return { kind: 'unavailable', seatIDs: sortLike(seatIds, r.seat_ids!) };
+          return r.sold_out?.length
+            ? { kind: 'unavailable', seatIDs: [], soldOut: r.sold_out }
+            : { kind: 'unavailable', seatIDs: sortLike(seatIds, r.seat_ids!) };
         case 'too-many':
           return { kind: 'too-many', wouldHold: r.held! };
         case 'no-session':

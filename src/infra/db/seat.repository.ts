@@ -14,11 +14,25 @@ export function seatRepository(db: Db): SeatRepository {
     },
     async layout(eventId) {
       const { rows } = await db.query<SeatLayout>(
-        `SELECT id, name, price, section, row_name AS row, number, category, accessible, rank
+        `SELECT id, name, price, section, row_name AS row, number, category, accessible, rank, area_id AS area
            FROM seats WHERE event_id = $1 ORDER BY position`,
         [eventId],
       );
       return rows;
+    },
+    async places(eventId) {
+      const { rows } = await db.query<{ id: string; area: string }>(
+        `SELECT id, area_id AS area FROM seats WHERE event_id = $1 AND area_id IS NOT NULL ORDER BY area_id, id`,
+        [eventId],
+      );
+      return rows;
+    },
+    async areasOf(ids) {
+      const { rows } = await db.query<{ id: string; area: string }>(
+        `SELECT id, area_id AS area FROM seats WHERE id = ANY($1::uuid[]) AND area_id IS NOT NULL`,
+        [ids],
+      );
+      return new Map(rows.map((r) => [r.id, r.area]));
     },
     async soldIds(eventId) {
       const { rows } = await db.query<{ id: string }>(

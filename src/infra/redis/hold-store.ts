@@ -62,15 +62,22 @@ export function redisHoldStore(deps: {
     return released.flat();
   }
 
-  /** After a flush (or for an event never locked here): the sold seats from the database, once. */
-  async function loadSold(eventId: string): Promise<void> {
+  /**
+   * After a flush (or for an event never locked here): the areas' places and the sold seats from the
+   * database, once. The sold marks go last: they make the event ready.
+   */
+  async function load(eventId: string): Promise<void> {
+    const byArea = new Map<string, string[]>();
+    for (const { id, area } of await seats.places(eventId))
+      byArea.set(area, [...(byArea.get(area) ?? []), id]);
+    for (const [area, ids] of byArea) await guard(redis.holdLoadPlaces(keys.places(eventId, area), ...ids));
     await guard(redis.holdLoadSold(keys.holds(eventId), ...(await seats.soldIds(eventId))));
   }
 
   return {
     inDatabase: false,
 
-    async acquire({ session: proof, eventId, seatIds, until, capMs, maxSeats }) {
+    async acquire({ session: proof, eventId, seatIds, places = [], until, capMs, maxSeats }) {
       const session = await sessions.touchFor(
         proof,
         eventId,
@@ -80,23 +87,29 @@ export function redisHoldStore(deps: {
       for (let attempt = 0; attempt < 2; attempt++) {
         const [kind, detail, deadline] = await guard(
           redis.holdAcquire(
+            3 + places.length,
             keys.holds(eventId),
             keys.mine(eventId, session.id),
             keys.gone(eventId),
+            ...places.map((p) => keys.places(eventId, p.areaId)),
             session.id,
             proof.now.getTime(),
             until.getTime(),
             capMs,
             maxSeats,
+            places.length,
+            ...places.flatMap((p) => [p.areaId, p.quantity]),
             ...seatIds,
           ),
         );
         switch (kind) {
           case 'load':
-            await loadSold(eventId);
+            await load(eventId);
             continue;
           case 'unavailable':
             return { kind: 'unavailable', seatIDs: sortLike(seatIds, detail!) };
+          case 'sold-out':
+            return { kind: 'unavailable', seatIDs: [], soldOut: detail! };
           case 'too-many':
             return { kind: 'too-many', wouldHold: Number(detail) };
           case 'ok':

@@ -10,6 +10,8 @@ import type { Cluster, Redis } from 'ioredis';
  *   {event:<id>}:s:<sid>  set, the seats the session holds in the event.
  *   {event:<id>}:gone     sorted set, sessions that ended lately, by when: a lock that checked its
  *                         session just before a logout still sees it here, in its own slot.
+ *   {event:<id>}:area:<a> list, the place IDs of a standing area (they never change): where a lock of
+ *                         places looks for free ones. A place is held and sold in `holds` as a seat is.
  *   {session:<hash>}      hash of a session (by the SHA-256 of its token, as the database keys it):
  *                         id, exp (ms; the database's expiry), ended.
  *   {session:<hash>}:events  set, the events the session has locked in: what a logout must visit.
@@ -77,28 +79,35 @@ return events
 `;
 
 /**
- * All or nothing. KEYS: holds, mine, gone. ARGV: session, now, until, hold cap ms, max seats, seats...
- * Returns {'load'} (sold seats not yet loaded: load them, then ask again), {'no-session'},
- * {'unavailable', seats}, {'too-many', n} or {'ok', held after, deadline}.
+ * All or nothing. KEYS: holds, mine, gone, then one list per area asked for (its place IDs). ARGV:
+ * session, now, until, hold cap ms, max seats, number of areas, (area ID, quantity) per area, seats...
+ * Returns {'load'} (sold seats or an area's places not yet loaded: load them, then ask again),
+ * {'no-session'}, {'unavailable', seats}, {'sold-out', areas}, {'too-many', n} or
+ * {'ok', held after, deadline}. Places are picked in the area's list order, skipping sold and held ones.
  */
 const ACQUIRE = `${PARSE}
 local holds, mine, gone = KEYS[1], KEYS[2], KEYS[3]
 local sid, now, ttl_end, cap, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local areas = tonumber(ARGV[6])
+local first = 7 + 2 * areas
 if redis.call('HEXISTS', holds, '_ready') == 0 then return {'load'} end
+for a = 1, areas do
+  if redis.call('EXISTS', KEYS[3 + a]) == 0 then return {'load'} end
+end
 if redis.call('ZSCORE', gone, sid) then return {'no-session'} end
-local n = #ARGV - 5
-local current = n > 0 and redis.call('HMGET', holds, unpack(ARGV, 6)) or {}
+local n = #ARGV - first + 1
+local current = n > 0 and redis.call('HMGET', holds, unpack(ARGV, first)) or {}
 local unavailable = {}
 for i = 1, n do
   local owner, till = parse(current[i])
   if owner == 'sold' or (owner and owner ~= sid and till > now) then
-    unavailable[#unavailable + 1] = ARGV[5 + i]
+    unavailable[#unavailable + 1] = ARGV[first - 1 + i]
   end
 end
 if #unavailable > 0 then return {'unavailable', unavailable} end
 
 local after, seen, stale, began = {}, {}, {}, nil
-for i = 6, #ARGV do
+for i = first, #ARGV do
   if not seen[ARGV[i]] then seen[ARGV[i]] = true; after[#after + 1] = ARGV[i] end
 end
 for _, seat in ipairs(redis.call('SMEMBERS', mine)) do
@@ -108,11 +117,38 @@ for _, seat in ipairs(redis.call('SMEMBERS', mine)) do
     if not seen[seat] then after[#after + 1] = seat; seen[seat] = true end
   elseif owner == sid and not seen[seat] then stale[#stale + 1] = seat end
 end
+
+local sold_out = {}
+for a = 1, areas do
+  local list, want, got = KEYS[3 + a], tonumber(ARGV[6 + 2 * a]), {}
+  local len = redis.call('LLEN', list)
+  local from = 0
+  while #got < want and from < len do
+    local ids = redis.call('LRANGE', list, from, from + 199)
+    local values = redis.call('HMGET', holds, unpack(ids))
+    for i = 1, #ids do
+      local owner, till = parse(values[i])
+      if not seen[ids[i]] and (not owner or (owner ~= 'sold' and till <= now)) then
+        got[#got + 1] = ids[i]
+        if #got == want then break end
+      end
+    end
+    from = from + 200
+  end
+  if #got < want then
+    sold_out[#sold_out + 1] = ARGV[5 + 2 * a]
+  else
+    for _, id in ipairs(got) do seen[id] = true; after[#after + 1] = id end
+  end
+end
+if #sold_out > 0 then return {'sold-out', sold_out} end
 if #after > max then return {'too-many', tostring(#after)} end
 
 began = began or now
 local deadline = math.min(ttl_end, began + cap)
-for _, seat in ipairs(stale) do redis.call('HDEL', holds, seat) end
+for _, seat in ipairs(stale) do
+  if not seen[seat] then redis.call('HDEL', holds, seat) end
+end
 local value = sid .. '|' .. deadline .. '|' .. began
 for _, seat in ipairs(after) do redis.call('HSET', holds, seat, value) end
 redis.call('DEL', mine)
@@ -187,6 +223,13 @@ end
 return 0
 `;
 
+/** An area's places, read from the database, unless another instance loaded them. KEYS: list. */
+const LOAD_PLACES = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+for i = 1, #ARGV, 1000 do redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV))) end
+return 1
+`;
+
 /** The event's sold seats, read from the database: marked, then the event is ready for locks. */
 const LOAD_SOLD = `
 for i = 1, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], 'sold') end
@@ -202,36 +245,36 @@ export interface HoldScripts {
   sessionLoad(session: string, ...argv: Arg[]): Promise<number>;
   sessionExtend(session: string, ...argv: Arg[]): Promise<number>;
   sessionEnd(session: string, events: string, ttlMs: number): Promise<string[]>;
-  holdAcquire(
-    holds: string,
-    mine: string,
-    gone: string,
-    ...argv: Arg[]
-  ): Promise<[string, string[]?, string?]>;
+  /** The first argument is how many keys follow: 3 + the number of areas. */
+  holdAcquire(keyCount: number, ...keysAndArgv: Arg[]): Promise<[string, string[]?, string?]>;
   holdRelease(holds: string, mine: string, ...argv: Arg[]): Promise<string[]>;
   holdEnd(holds: string, mine: string, gone: string, ...argv: Arg[]): Promise<string[]>;
   holdHeldBy(holds: string, mine: string, sessionId: string): Promise<string[]>;
   holdSell(holds: string, mine: string, ...seats: string[]): Promise<number>;
   holdLoadSold(holds: string, ...seats: string[]): Promise<number>;
   holdUnsell(holds: string, ...seats: string[]): Promise<number>;
+  holdLoadPlaces(places: string, ...ids: string[]): Promise<number>;
 }
 
-const SCRIPTS: [keyof HoldScripts, number, string][] = [
+// A key count of null: given as the first argument of each call.
+const SCRIPTS: [keyof HoldScripts, number | null, string][] = [
   ['sessionTouch', 2, SESSION_TOUCH],
   ['sessionLoad', 1, SESSION_LOAD],
   ['sessionExtend', 1, SESSION_EXTEND],
   ['sessionEnd', 2, SESSION_END],
-  ['holdAcquire', 3, ACQUIRE],
+  ['holdAcquire', null, ACQUIRE],
   ['holdRelease', 2, RELEASE],
   ['holdEnd', 3, END_IN_EVENT],
   ['holdHeldBy', 2, HELD_BY],
   ['holdSell', 2, SELL],
   ['holdLoadSold', 1, LOAD_SOLD],
   ['holdUnsell', 1, UNSELL],
+  ['holdLoadPlaces', 1, LOAD_PLACES],
 ];
 
 export function defineHoldScripts(redis: Pick<Redis | Cluster, 'defineCommand'>): void {
-  for (const [name, numberOfKeys, lua] of SCRIPTS) redis.defineCommand(name, { numberOfKeys, lua });
+  for (const [name, numberOfKeys, lua] of SCRIPTS)
+    redis.defineCommand(name, numberOfKeys === null ? { lua } : { numberOfKeys, lua });
 }
 
 /** Keys of one event share the hash tag `{event:<id>}`; keys of one session share `{session:<hash>}`. */
@@ -239,6 +282,7 @@ export const keys = {
   holds: (eventId: string) => `{event:${eventId}}:holds`,
   mine: (eventId: string, sessionId: string) => `{event:${eventId}}:s:${sessionId}`,
   gone: (eventId: string) => `{event:${eventId}}:gone`,
+  places: (eventId: string, areaId: string) => `{event:${eventId}}:area:${areaId}`,
   session: (tokenHash: Buffer) => `{session:${tokenHash.toString('hex')}}`,
   sessionEvents: (tokenHash: Buffer) => `{session:${tokenHash.toString('hex')}}:events`,
 };
