@@ -15,11 +15,11 @@ export class Claims {
   private readonly reads = new Map<number, number>();
 
   /**
-   * Starts a read of the event's seats. `excluded()` lists the seats a pick on this read must leave out;
+   * Starts a read of the event's seats (or joins one that began at `began`, a `now()` taken earlier).
+   * `excluded()` lists the seats a pick on this read must leave out;
    * `pending()` resolves when the locks under way among them are settled, won or lost (null: none).
    */
-  beginRead(): { excluded(): string[]; pending(): Promise<unknown> | null; end(): void } {
-    const began = this.tick;
+  beginRead(began = this.tick): { excluded(): string[]; pending(): Promise<unknown> | null; end(): void } {
     this.reads.set(began, (this.reads.get(began) ?? 0) + 1);
     let open = true;
     return {
@@ -37,6 +37,11 @@ export class Claims {
         this.forgetSeen();
       },
     };
+  }
+
+  /** Where reads begin now: a read shared by later requests keeps the tick its query started at. */
+  now(): number {
+    return this.tick;
   }
 
   /** Claims the seats while they are being locked; then `won()` or `lost()`. */

@@ -26,7 +26,7 @@ export interface BestRequest extends BestFilter {
  */
 export class BestAvailableService {
   private readonly rows = new WeakMap<EventLayout, { rows: SeatRows; index: Map<string, number> }>();
-  private readonly claims = new Map<string, { claims: Claims; requests: number }>();
+  private readonly claims = new Map<string, Requests>();
 
   constructor(
     private readonly deps: {
@@ -48,11 +48,11 @@ export class BestAvailableService {
     if (invalid) return this.refuse(token, invalid);
 
     // One set of claims per event while requests for it run here; dropped when the last one ends.
-    const entry = this.claims.get(req.eventId) ?? { claims: new Claims(), requests: 0 };
+    const entry = this.claims.get(req.eventId) ?? { claims: new Claims(), requests: 0, reading: null };
     this.claims.set(req.eventId, entry);
     entry.requests++;
     try {
-      return await this.pickAndLock(token, req, layout, entry.claims);
+      return await this.pickAndLock(token, req, layout, entry);
     } finally {
       if (--entry.requests === 0) this.claims.delete(req.eventId);
     }
@@ -62,18 +62,20 @@ export class BestAvailableService {
     token: string | undefined,
     req: BestRequest,
     layout: EventLayout,
-    claims: Claims,
+    entry: Requests,
   ) {
+    const { claims } = entry;
     const { rows, index } = this.rowsOf(layout);
     // Seats a lost lock found taken: ruled out for good, so every lost round makes progress.
     const lost = new Set<string>();
     let rounds = 0;
     let waits = 0;
     while (rounds < MAX_ROUNDS) {
-      const read = claims.beginRead();
+      const shared = this.read(entry, req.eventId, layout.seats.length, index);
+      const read = claims.beginRead(shared.began);
       let chosen: string[] | null;
       try {
-        const free = await this.free(req.eventId, layout.seats.length, index);
+        const free = (await shared.free).slice();
         take(free, index, read.excluded());
         take(free, index, lost);
         chosen = rows.best(free, req.quantity, req)?.map((i) => layout.seats[i]!.id) ?? null;
@@ -101,6 +103,22 @@ export class BestAvailableService {
       }
     }
     throw new DomainError('SERVICE_UNAVAILABLE', 'Seats kept being taken while choosing: retry.');
+  }
+
+  /**
+   * The event's seats as a query under way reads them, or a new query: in a rush, requests arriving while
+   * one read runs share it instead of each reading every sold seat and hold of the event. A shared read
+   * keeps the tick it began at, so seats won since are left out of the picks made on it (see Claims).
+   */
+  private read(entry: Requests, eventId: string, size: number, index: Map<string, number>) {
+    if (entry.reading) return entry.reading;
+    const reading = { began: entry.claims.now(), free: this.free(eventId, size, index) };
+    entry.reading = reading;
+    const done = () => {
+      if (entry.reading === reading) entry.reading = null;
+    };
+    reading.free.then(done, done);
+    return reading;
   }
 
   /** Seats that may be sold now: 1 for free, 0 for sold or held by anyone (this session included). */
@@ -144,6 +162,13 @@ export class BestAvailableService {
     if (!(await this.deps.sessions.authenticate(token))) throw new DomainError('SESSION_REQUIRED');
     throw error;
   }
+}
+
+/** The best-available requests running for one event on this instance, and the read they share. */
+interface Requests {
+  claims: Claims;
+  requests: number;
+  reading: { began: number; free: Promise<Uint8Array> } | null;
 }
 
 function take(free: Uint8Array, index: Map<string, number>, seatIds: Iterable<string>): void {
