@@ -119,7 +119,8 @@ describe.each(stores.map((s) => [s.name, s] as const))('webhooks on %s', (_name,
     );
     expect(cancel.status).toBe(200);
 
-    await r.until(() => r.unique().size >= 7, 10_000, 'seven messages');
+    // Generous: the worker delivers within a second or so, but this machine may be busy with other suites.
+    await r.until(() => r.unique().size >= 7, 30_000, 'seven messages');
     expect(r.rejected).toEqual([]);
     const types = [...r.unique().values()].map((m) => m.type).sort();
     expect(types).toEqual([

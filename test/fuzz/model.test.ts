@@ -3,9 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/infra/clock.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { testStores } from '../helpers/stores.js';
-import { LOCK_TTL, MAX_SEATS, Model, SESSION_TTL, type Expected } from './model.js';
+import { HOLD_CAP, LOCK_TTL, MAX_SEATS, Model, SESSION_TTL, type Expected } from './model.js';
 
 const SEATS = 6;
+const PLACES = 3;
+/** One row of SEATS seats and a standing area of PLACES places, everything at 100. */
+const venue = {
+  name: 'Fuzz',
+  currency: 'EUR',
+  categories: [{ key: 'A', label: 'All', price: 100 }],
+  sections: [{ name: 'S', rows: [{ name: 'A', category: 'A', seats: SEATS }] }],
+  areas: [{ name: 'Floor', category: 'A', capacity: PLACES }],
+};
 // `npm run fuzz` sets FUZZ_RUNS for the long version; npm test runs a short one.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 15);
 const stores = await testStores();
@@ -17,7 +26,10 @@ const seatList = fc.uniqueArray(fc.integer({ min: 0, max: SEATS - 1 }), {
 const who = fc.nat(7);
 const action = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'session' as const }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('lock' as const), who, seats: seatList }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant('lock' as const), who, seats: seatList, places: fc.nat(2) }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -66,6 +78,7 @@ describe.each(stores.map((s) => [s.name, s] as const))('model-based fuzzing on %
         LOCK_TTL_SECONDS: String(LOCK_TTL / 1000),
         SESSION_TTL_SECONDS: String(SESSION_TTL / 1000),
         MAX_SEATS_PER_SESSION: String(MAX_SEATS),
+        MAX_HOLD_SECONDS: String(HOLD_CAP / 1000),
       },
     });
     clock = t.clock as ManualClock;
@@ -73,9 +86,19 @@ describe.each(stores.map((s) => [s.name, s] as const))('model-based fuzzing on %
   afterAll(() => t.close());
 
   async function play(actions: Action[]) {
-    const { eventID, seatIDs } = await t.api.event({ rows: 1, seatsPerRow: SEATS, price: 100 });
+    const { eventID } = (await t.api.post('/api/events', venue, { admin: true })).body;
+    const map = (await t.api.get(`/api/seats/${eventID}`)).body;
+    const seatIDs: string[] = map.seats.map((x: any) => x.seatID);
+    const areaID: string = map.areas[0].areaID;
+    // The model's places stand for the area's place rows in ID order, the order a lock picks free ones;
+    // answers name no place, so only their counts are compared.
     const customerID = await t.api.customer();
-    const model = new Model(SEATS);
+    const model = new Model(SEATS, PLACES);
+    /** Units as the service answers them: seat IDs, and places counted per area. */
+    const answer = (units: number[]) => {
+      const places = units.filter((i) => i >= SEATS).length;
+      return { seatIDs: ids(units.filter((i) => i < SEATS)).sort(), places };
+    };
     const tokens: string[] = [];
     const start = clock.now().getTime();
     const ids = (idx: number[]) => idx.map((i) => seatIDs[i]!);
@@ -101,11 +124,17 @@ describe.each(stores.map((s) => [s.name, s] as const))('model-based fuzzing on %
       const s = a.who % tokens.length;
       const session = tokens[s]!;
       switch (a.kind) {
-        case 'lock':
-          return {
-            expected: model.lock(s, a.seats),
-            res: await t.api.post('/api/lock', { eventID, seatIDs: ids(a.seats) }, { session }),
+        case 'lock': {
+          const body = {
+            eventID,
+            seatIDs: ids(a.seats),
+            ...(a.places > 0 && { places: [{ areaID, quantity: a.places }] }),
           };
+          return {
+            expected: model.lock(s, a.seats, a.places),
+            res: await t.api.post('/api/lock', body, { session }),
+          };
+        }
         case 'best':
           return {
             expected: model.best(s, a.quantity),
@@ -147,14 +176,28 @@ describe.each(stores.map((s) => [s.name, s] as const))('model-based fuzzing on %
         }
         if (expected.status === 409 && 'seats' in expected)
           expect(res.body.unavailable, where).toEqual(ids(expected.seats));
-        if (expected.status === 200 && 'seats' in expected)
-          expect([...res.body.seatIDs].sort(), where).toEqual(ids(expected.seats).sort());
+        if (expected.status === 409 && 'soldOut' in expected) {
+          expect(res.body.unavailable, where).toEqual([]);
+          expect(res.body.soldOut, where).toEqual([areaID]);
+        }
+        if (expected.status === 200 && 'seats' in expected) {
+          const { seatIDs: seats, places } = answer(expected.seats);
+          expect([...res.body.seatIDs].sort(), where).toEqual(seats);
+          expect(res.body.places, where).toEqual(places > 0 ? [{ areaID, quantity: places }] : undefined);
+        }
         if ('chosen' in expected && expected.chosen)
           expect(res.body.chosen, where).toEqual(ids(expected.chosen));
-        if ('released' in expected)
-          expect([...res.body.released].sort(), where).toEqual(ids(expected.released).sort());
+        if ('released' in expected) {
+          const { seatIDs: seats, places } = answer(expected.released);
+          expect([...res.body.released].sort(), where).toEqual(seats);
+          expect(res.body.releasedPlaces, where).toEqual(
+            places > 0 ? [{ areaID, quantity: places }] : undefined,
+          );
+        }
       }
-      const listing = (await t.api.get(`/api/seats/${eventID}`)).body.seats;
+      const now = (await t.api.get(`/api/seats/${eventID}`)).body;
+      expect(now.areas[0].available, `${where}: places available`).toBe(model.available());
+      const listing = now.seats;
       const shown = listing.map((x: any) => ({
         status: x.status,
         lockUntil: x.lockUntil && Date.parse(x.lockUntil) - start,

@@ -5,6 +5,11 @@
 export const LOCK_TTL = 60_000;
 export const SESSION_TTL = 300_000;
 export const MAX_SEATS = 3;
+/**
+ * Each hold ends at most this long after it began, however often it is refreshed (MAX_HOLD_SECONDS):
+ * short, so that a refresh 30 s into a hold already meets it.
+ */
+export const HOLD_CAP = 80_000;
 
 export interface ModelSeat {
   confirmed: boolean;
@@ -19,6 +24,7 @@ export interface ModelSession {
 
 export type Expected =
   | { status: 200; seats: number[]; chosen?: number[] }
+  | { status: 409; code: 'SEATS_UNAVAILABLE'; soldOut: true }
   | { status: 201 | 204 | 402 }
   | { status: 400 | 401 | 422 }
   | { status: 409; code: 'SEATS_UNAVAILABLE'; seats: number[] }
@@ -26,18 +32,31 @@ export type Expected =
   | { status: 409; code: 'NOT_LOCKED' | 'LOCK_EXPIRED' | 'NOT_LOCKED_OR_EXPIRED' }
   | { status: 200; released: number[] };
 
+/**
+ * Units are the event's seats (0 … seatCount - 1, in the seat map's order) and then the places of its one
+ * standing area, in the order a lock picks free places (by ID): a place is held and sold as a seat is.
+ */
 export class Model {
   now = 0;
   seats: ModelSeat[];
   sessions: ModelSession[] = [];
+  /** When each session's current hold began (for the hold cap). */
+  began: number[] = [];
   /**
    * Whose expired hold the cleanup job swept from each seat. Holds kept in Redis stay on record until
    * their key expires in wall time, so a confirm may still call such a seat LOCK_EXPIRED there.
    */
   lapsed: (number | null)[];
 
-  constructor(seatCount: number) {
-    this.seats = Array.from({ length: seatCount }, () => ({ confirmed: false, holder: null, until: 0 }));
+  constructor(
+    readonly seatCount: number,
+    readonly placeCount = 0,
+  ) {
+    this.seats = Array.from({ length: seatCount + placeCount }, () => ({
+      confirmed: false,
+      holder: null,
+      until: 0,
+    }));
     this.lapsed = this.seats.map(() => null);
   }
 
@@ -70,21 +89,37 @@ export class Model {
     this.sessions.push({ ended: false, expiresAt: this.now + SESSION_TTL });
   }
 
-  lock(s: number, wanted: number[]): Expected {
+  lock(s: number, wanted: number[], places = 0): Expected {
     if (!this.touch(s)) return { status: 401 };
-    if (wanted.length > MAX_SEATS) return { status: 422 };
+    if (wanted.length + places > MAX_SEATS) return { status: 422 };
     const blocked = wanted.filter((i) => {
       const seat = this.seats[i]!;
       return seat.confirmed || (seat.holder !== s && seat.holder !== null && seat.until > this.now);
     });
     if (blocked.length > 0) return { status: 409, code: 'SEATS_UNAVAILABLE', seats: blocked };
-    const after = this.seats.map((_, i) => i).filter((i) => wanted.includes(i) || this.heldLive(i, s));
+    // Places: the first free ones (not sold, not held in time by anyone, this session included).
+    const picked = this.seats
+      .map((_, i) => i)
+      .filter((i) => i >= this.seatCount && this.isFree(i))
+      .slice(0, places);
+    if (picked.length < places) return { status: 409, code: 'SEATS_UNAVAILABLE', soldOut: true };
+    const holding = this.seats.some((_, i) => this.heldLive(i, s));
+    const after = this.seats
+      .map((_, i) => i)
+      .filter((i) => wanted.includes(i) || picked.includes(i) || this.heldLive(i, s));
     if (after.length > MAX_SEATS) return { status: 422 };
-    // The session's lapsed holds in the event are let go: one deadline for all it holds.
+    // The session's lapsed holds in the event are let go: one deadline for all it holds, capped.
+    if (!holding) this.began[s] = this.now;
+    const until = Math.min(this.now + LOCK_TTL, this.began[s]! + HOLD_CAP);
     this.seats.forEach((seat, i) => seat.holder === s && !after.includes(i) && this.free(i));
     this.lapsed = this.lapsed.map((owner, i) => (owner === s || after.includes(i) ? null : owner));
-    for (const i of after) this.seats[i] = { confirmed: false, holder: s, until: this.now + LOCK_TTL };
+    for (const i of after) this.seats[i] = { confirmed: false, holder: s, until };
     return { status: 200, seats: after };
+  }
+
+  private isFree(i: number): boolean {
+    const seat = this.seats[i]!;
+    return !seat.confirmed && !(seat.holder !== null && seat.until > this.now);
   }
 
   /** Best available in the model's one row of seats: the block the contract calls best, then a lock. */
@@ -92,7 +127,7 @@ export class Model {
     if (!this.touch(s)) return { status: 401 };
     if (quantity > MAX_SEATS) return { status: 400 };
     // Held by anyone, this session included, is not free: best available only adds seats.
-    const free = this.seats.map((x) => !x.confirmed && !(x.holder !== null && x.until > this.now));
+    const free = this.seats.slice(0, this.seatCount).map((_, i) => this.isFree(i));
     const chosen = bestBlock(free, quantity);
     if (!chosen) return { status: 409, code: 'NO_SEATS_TOGETHER' };
     const locked = this.lock(s, chosen);
@@ -146,9 +181,14 @@ export class Model {
     });
   }
 
-  /** What the public seat map should show. */
+  /** Places of the area that can be held now. */
+  available(): number {
+    return this.seats.filter((_, i) => i >= this.seatCount && this.isFree(i)).length;
+  }
+
+  /** What the public seat map should show for the seats. */
   view(): { status: string; lockUntil: number | null }[] {
-    return this.seats.map((seat) => {
+    return this.seats.slice(0, this.seatCount).map((seat) => {
       if (seat.confirmed) return { status: 'confirmed', lockUntil: null };
       if (seat.holder !== null && seat.until > this.now) return { status: 'locked', lockUntil: seat.until };
       return { status: 'available', lockUntil: null };

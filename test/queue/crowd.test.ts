@@ -189,9 +189,10 @@ describe.skipIf(!postgres)(`${CLIENTS} clients waiting on the queue stream`, () 
       // Generous bounds: this machine is shared, and the figures go to the README, not to a contest.
       expect(figures.perClientKiB).toBeLessThan(100);
       expect(figures.cpuPercentOfOneCore).toBeLessThan(60);
-      // The database does one admission step per step and one read per admitted client: a few dozen
-      // transactions a second. Clients polling would be thousands.
-      expect(figures.dbTransactionsPerSecond).toBeLessThan(60);
+      // The database does one admission step per step and one read per admitted client, besides the
+      // service's own periodic jobs: a few dozen transactions a second (45-65 measured here). Clients
+      // polling would be thousands; the bound only has to tell the two apart, on a busy machine too.
+      expect(figures.dbTransactionsPerSecond).toBeLessThan(250);
     },
   );
 });
