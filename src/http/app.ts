@@ -183,6 +183,12 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
         { name: 'events', description: 'Events and their sales (creating and reporting: admin)' },
         { name: 'orders', description: 'Payments, paid and failed (admin)' },
         { name: 'seats', description: 'Seat maps, holds, and turning holds into reservations' },
+        { name: 'waiting room', description: 'A fair queue in front of an on-sale (setting it up: admin)' },
+        {
+          name: 'reservations',
+          description: 'After the sale: cancelling a reservation and refunding it (admin)',
+        },
+        { name: 'webhooks', description: 'Signed notices of sales, refunds and failed orders (admin)' },
         { name: 'operations', description: 'Health, readiness and metrics' },
       ],
       components: {

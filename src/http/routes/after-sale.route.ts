@@ -16,6 +16,7 @@ export const afterSaleRoutes =
         onRequest: admin,
         schema: {
           tags: ['reservations'],
+          operationId: 'cancelReservation',
           summary: 'Cancel a reservation: refund its charge and put its seats back on sale (admin)',
           description:
             'The charge is refunded through the payment gateway first; if that fails the answer is `503` ' +
@@ -38,6 +39,7 @@ export const afterSaleRoutes =
         onRequest: admin,
         schema: {
           tags: ['events'],
+          operationId: 'getSeatHistory',
           summary: "Every sale and refund of an event's seats, oldest first (admin)",
           description:
             'Each change is written in the same transaction as the sale or refund itself. With `seatID`, ' +

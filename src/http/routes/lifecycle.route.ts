@@ -52,6 +52,7 @@ export const lifecycleRoutes =
       {
         schema: {
           tags: ['seats'],
+          operationId: 'lockBestSeats',
           summary: 'Pick the best free seats side by side in one row and hold them, in one step',
           description:
             "Best means nearest the front (sections in the venue's order, then rows front to back), then " +

@@ -37,6 +37,7 @@ export const webhookRoutes =
         onRequest: admin,
         schema: {
           ...common,
+          operationId: 'createWebhook',
           summary: 'Register a webhook (admin); the answer carries its signing secret, shown only once',
           description: DELIVERY,
           body: WebhookCreate,
@@ -52,7 +53,9 @@ export const webhookRoutes =
         onRequest: admin,
         schema: {
           ...common,
+          operationId: 'listWebhooks',
           summary: 'The registered webhooks, without their secrets (admin)',
+          description: 'Each with its URL, the events it receives, and when it was registered.',
           response: { 200: WebhookList, ...errors(401, 503) },
         },
       },
@@ -65,7 +68,9 @@ export const webhookRoutes =
         onRequest: admin,
         schema: {
           ...common,
+          operationId: 'deleteWebhook',
           summary: 'Delete a webhook; its pending deliveries are dropped (admin)',
+          description: 'Deliveries already made stay in the receiver; none is attempted after this.',
           params: WebhookParams,
           response: { 204: { type: 'null', description: 'Deleted.' }, ...errors(401, 404, 503) },
         },
@@ -82,7 +87,11 @@ export const webhookRoutes =
         onRequest: admin,
         schema: {
           ...common,
+          operationId: 'listWebhookDeliveries',
           summary: "A webhook's delivery log: recent attempts, newest first (admin)",
+          description:
+            'Every attempt with the receiver’s status code or the error, how long it took, and whether the ' +
+            'message was delivered, will be retried, or has failed; `limit` is 1 to 1000 (default 100).',
           params: WebhookParams,
           querystring: DeliveryQuery,
           response: { 200: DeliveryLog, ...errors(400, 401, 404, 503) },
