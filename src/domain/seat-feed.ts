@@ -1,10 +1,20 @@
 import type { SeatStatus } from './types.js';
 
-/** A seat's public state as the live stream shows it: never who holds it. */
+/**
+ * A seat's public state as the live stream shows it: never who holds it. A standing place is tracked
+ * the same way (`area` set) but never sent as a seat: viewers get its area's count of free places.
+ */
 export interface SeatChange {
   seatID: string;
   status: SeatStatus;
   lockUntil: string | null;
+  area?: string;
+}
+
+/** How many places of a standing area are free, as the stream tells it. */
+export interface AreaCount {
+  areaID: string;
+  available: number;
 }
 
 /** One message of an event's stream; `data` is its JSON, made once whatever the number of viewers. */
@@ -15,8 +25,24 @@ export interface FeedMessage {
   data: string;
 }
 
-export function feedMessage(id: number, eventID: string, seats: SeatChange[]): FeedMessage {
-  return { id, eventID, seats, data: JSON.stringify({ eventID, seats }) };
+export function feedMessage(
+  id: number,
+  eventID: string,
+  seats: SeatChange[],
+  areas: AreaCount[] = [],
+): FeedMessage {
+  const data = areas.length > 0 ? { eventID, seats, areas } : { eventID, seats };
+  return { id, eventID, seats, data: JSON.stringify(data) };
+}
+
+/** Free places per area, from the known states of places (in the order areas are first seen). */
+export function areaCounts(places: Iterable<SeatChange>, only?: ReadonlySet<string>): AreaCount[] {
+  const counts = new Map<string, number>();
+  for (const p of places) {
+    if (p.area === undefined || (only && !only.has(p.area))) continue;
+    counts.set(p.area, (counts.get(p.area) ?? 0) + (p.status === 'available' ? 1 : 0));
+  }
+  return [...counts].map(([areaID, available]) => ({ areaID, available }));
 }
 
 export const sameState = (a: SeatChange | undefined, b: SeatChange): boolean =>

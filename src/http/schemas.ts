@@ -277,6 +277,11 @@ export const SeatStreamMessage = Type.Object(
         lockUntil: Type.Union([Time, Type.Null()]),
       }),
     ),
+    areas: Type.Optional(
+      Type.Array(Type.Object({ areaID: Id, available: Type.Integer() }), {
+        description: 'Standing areas whose count of free places changed (every area in the snapshot).',
+      }),
+    ),
   },
   { description: "The `data` of one server-sent event: the event's seats whose status changed." },
 );

@@ -66,24 +66,26 @@ export class PublicSeats {
     return isUuid(eventId) && (await this.deps.events.get(eventId)) !== null;
   }
 
-  /** The given seats of the event, or all of them; read now, so an expired hold reads as available. */
+  /**
+   * The given seats of the event, or all of them; read now, so an expired hold reads as available.
+   * Standing places come with their area, for the stream to count them.
+   */
   async read(eventId: string, seatIds?: readonly string[]): Promise<SeatChange[]> {
     // All of them: the seat map's own cached document, so a snapshot costs no extra read.
-    if (!seatIds)
-      return (await this.deps.seatMaps.views(eventId)).map(({ seatID, status, lockUntil }) => ({
-        seatID,
-        status,
-        lockUntil,
-      }));
+    if (!seatIds) {
+      const { seats, places } = await this.deps.seatMaps.views(eventId);
+      return [...seats.map(({ seatID, status, lockUntil }) => ({ seatID, status, lockUntil })), ...places];
+    }
     const now = this.deps.clock.now();
-    // Standing places are not seats: the stream shows seats; areas' counts are in the seat map.
-    const layout = await this.deps.layouts.get(eventId);
-    const named = layout ? seatIds.filter((id) => layout.ids.has(id)) : seatIds;
-    if (named.length === 0) return [];
-    const [records, holds] = await Promise.all([
-      this.deps.seats.find(eventId, named),
+    const [layout, records, holds] = await Promise.all([
+      this.deps.layouts.get(eventId),
+      this.deps.seats.find(eventId, seatIds),
       this.deps.holds.live(eventId, now),
     ]);
-    return records.map((r) => ({ seatID: r.id, ...seatAt(r.confirmed, holds.get(r.id), now) }));
+    return records.map((r) => {
+      const area = layout?.areaOf.get(r.id);
+      const state = { seatID: r.id, ...seatAt(r.confirmed, holds.get(r.id), now) };
+      return area === undefined ? state : { ...state, area };
+    });
   }
 }

@@ -1,4 +1,11 @@
-import { feedMessage, sameState, type FeedMessage, type SeatChange, StreamLog } from '../domain/seat-feed.js';
+import {
+  areaCounts,
+  feedMessage,
+  sameState,
+  type FeedMessage,
+  type SeatChange,
+  StreamLog,
+} from '../domain/seat-feed.js';
 
 /** Receives an event's messages, in order. It must not block: a viewer that cannot keep up drops itself. */
 export type FeedSink = (message: FeedMessage) => void;
@@ -150,7 +157,14 @@ export class EventChannel {
 
   private emit(changed: SeatChange[]): void {
     for (const s of changed) this.remember(s);
-    const message = feedMessage(this.deps.nextId(), this.deps.eventId, changed);
+    // Places changed: their areas' new counts, from every place of those areas known here.
+    const areas = new Set(changed.flatMap((s) => (s.area === undefined ? [] : [s.area])));
+    const message = feedMessage(
+      this.deps.nextId(),
+      this.deps.eventId,
+      changed.filter((s) => s.area === undefined),
+      areas.size > 0 ? areaCounts(this.known.values(), areas) : [],
+    );
     this.deps.log.append(message);
     // A copy: a viewer that falls behind detaches itself while we are sending.
     for (const sink of [...this.live]) {
@@ -172,7 +186,11 @@ export class EventChannel {
 
   /** All seats as of the newest message, labelled with its ID; made once per change, not per viewer. */
   private currentSnapshot(): FeedMessage {
-    this.snapshot ??= feedMessage(this.deps.log.lastId, this.deps.eventId, [...this.known.values()]);
+    if (!this.snapshot) {
+      const all = [...this.known.values()];
+      const seats = all.filter((s) => s.area === undefined);
+      this.snapshot = feedMessage(this.deps.log.lastId, this.deps.eventId, seats, areaCounts(all));
+    }
     return this.snapshot;
   }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { DomainError, isDomainError } from '../domain/errors.js';
+import type { SeatChange } from '../domain/seat-feed.js';
 import { seatAt } from '../domain/seat-rules.js';
 import type { Category, SeatView } from '../domain/types.js';
 import { isUuid } from '../domain/validation.js';
@@ -32,6 +33,8 @@ interface Build {
   builtAt: number;
   shared: SeatMapDocument;
   views: SeatView[];
+  /** The standing places' states (with their area), for the live stream's counts. */
+  places: SeatChange[];
   base: {
     eventID: string;
     currency: string;
@@ -78,9 +81,10 @@ export class SeatMaps {
     return mine ? personal(build, mine) : build.shared;
   }
 
-  /** The seats as everyone sees them now (what the live stream's snapshot is made of). */
-  async views(eventId: string): Promise<readonly SeatView[]> {
-    return (await this.current(eventId)).views;
+  /** The seats as everyone sees them now, and the places (what the live stream's snapshot is made of). */
+  async views(eventId: string): Promise<{ seats: readonly SeatView[]; places: readonly SeatChange[] }> {
+    const { views, places } = await this.current(eventId);
+    return { seats: views, places };
   }
 
   private async current(eventId: string): Promise<Build> {
@@ -135,8 +139,10 @@ export class SeatMaps {
     });
     // Standing places held or sold, per area: an area shows how many are left, never which.
     const taken = new Map<string, number>();
+    const places: SeatChange[] = [];
     for (const [id, area] of layout.areaOf) {
-      const { status } = seatAt(sold.has(id), holds.get(id), now);
+      const { status, lockUntil } = seatAt(sold.has(id), holds.get(id), now);
+      places.push({ seatID: id, status, lockUntil, area });
       if (status === 'available') continue;
       taken.set(area, (taken.get(area) ?? 0) + 1);
       if (status === 'locked') validUntil = Math.min(validUntil, holds.get(id)!.until.getTime());
@@ -151,7 +157,7 @@ export class SeatMaps {
     // Without hold data the map is only good until Redis is back: look again soon.
     if (unavailable) validUntil = now.getTime() + 1000;
     const shared = documentOf(JSON.stringify({ ...base, seats: views }));
-    return { generation, validUntil, builtAt: Date.now(), shared, views, base, holders };
+    return { generation, validUntil, builtAt: Date.now(), shared, views, places, base, holders };
   }
 
   /**

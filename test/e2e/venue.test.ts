@@ -101,6 +101,8 @@ describe.skipIf(!browserAvailable())('a venue in the browser', () => {
     // The service held them: the page says so, and the area has two places fewer for everyone.
     expect(await page.getByRole('status').textContent()).toContain('2 standing places in Standing');
     expect((await t.call('GET', `/api/seats/${eventID}`)).body.areas[0].available).toBe(98);
+    // The live stream brings the new count to the page.
+    await expect.poll(() => area.textContent(), { timeout: 3000 }).toContain('98 of 100 left');
     expect(problems).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN } from '../helpers/app.js';
 import { engineStores } from '../helpers/stores.js';
 import { liveApp, setupEvent, SseClient, type LiveApp } from './helpers.js';
 
@@ -84,6 +85,39 @@ describe.each(stores.map((s) => [s.name, s] as const))('live seat stream on %s',
     await viewer.seat(seatIDs[4]!, 'available', 4000);
     // LOCK_TTL_SECONDS=1: turned green about a second later, not at the next cleanup.
     expect(Date.now() - started).toBeLessThan(3000);
+    viewer.close();
+  });
+
+  it('counts standing places: every area in the snapshot, then each change, and a hold that runs out', async () => {
+    const created = await t.call('POST', '/api/events', {
+      admin: ADMIN_TOKEN,
+      body: {
+        name: 'Club',
+        currency: 'EUR',
+        categories: [{ key: 'A', label: 'All', price: 1000 }],
+        sections: [{ name: 'S', rows: [{ name: 'A', category: 'A', seats: 2 }] }],
+        areas: [{ name: 'Floor', category: 'A', capacity: 5 }],
+      },
+    });
+    const eventID = created.body.eventID as string;
+    const { areaID } = (await t.call('GET', `/api/seats/${eventID}`)).body.areas[0];
+    const viewer = await stream(eventID);
+    await viewer.until(() => viewer.messages.length === 1, 3000, 'the snapshot');
+    const counts = () => viewer.messages.flatMap((m) => (m.data as any).areas ?? []);
+    expect(viewer.messages[0]!.data).toMatchObject({ areas: [{ areaID, available: 5 }] });
+    // Places are never sent as seats.
+    expect(viewer.messages[0]!.data.seats).toHaveLength(2);
+
+    const sid = (await t.call('POST', '/api/sessions')).body.sessionID;
+    const lock = await t.call('POST', '/api/lock', {
+      body: { eventID, places: [{ areaID, quantity: 3 }] },
+      session: sid,
+    });
+    expect(lock.status).toBe(200);
+    await viewer.until(() => counts().at(-1)?.available === 2, 3000, 'three places held');
+    expect(viewer.messages.at(-1)!.data.seats).toEqual([]);
+    // LOCK_TTL_SECONDS=1: the places come back by themselves.
+    await viewer.until(() => counts().at(-1)?.available === 5, 4000, 'the hold running out');
     viewer.close();
   });
 

@@ -47,6 +47,7 @@ export class Booking {
     });
     this.live = new LiveSeats({
       seats: (updates) => this.apply(updates),
+      areas: (updates) => this.standing.counts(updates),
       state: (state) => ($('live').textContent = LIVE_WORDS[state]),
     });
     $('hold').addEventListener('click', () => void this.hold());

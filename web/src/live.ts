@@ -15,7 +15,13 @@ export const LIVE_WORDS: Record<LiveState, string> = {
 export class LiveSeats {
   private source: EventSource | undefined;
 
-  constructor(private readonly on: { seats(updates: SeatUpdate[]): void; state(state: LiveState): void }) {}
+  constructor(
+    private readonly on: {
+      seats(updates: SeatUpdate[]): void;
+      areas(updates: { areaID: string; available: number }[]): void;
+      state(state: LiveState): void;
+    },
+  ) {}
 
   open(url: string): void {
     this.close();
@@ -26,8 +32,12 @@ export class LiveSeats {
     source.onerror = () => this.on.state('reconnecting');
     source.onmessage = (e: MessageEvent<string>) => {
       try {
-        const data = JSON.parse(e.data) as { seats?: SeatUpdate[] };
+        const data = JSON.parse(e.data) as {
+          seats?: SeatUpdate[];
+          areas?: { areaID: string; available: number }[];
+        };
         if (Array.isArray(data.seats)) this.on.seats(data.seats);
+        if (Array.isArray(data.areas)) this.on.areas(data.areas);
       } catch {
         /* a malformed message is skipped; the next snapshot or change corrects the map */
       }

@@ -15,7 +15,7 @@ export class StandingAreas {
   constructor(private readonly changed: () => void) {}
 
   show(areas: readonly Area[], categories: readonly Category[], currency: string): void {
-    this.areas = [...areas];
+    this.areas = areas.map((a) => ({ ...a }));
     this.wanted.clear();
     this.held = [];
     const label = new Map(categories.map((c) => [c.key, c.label]));
@@ -23,6 +23,20 @@ export class StandingAreas {
     $('areas').replaceChildren(
       ...areas.map((a) => this.item(a, label.get(a.category) ?? a.category, currency)),
     );
+  }
+
+  /** Free places per area as the live stream tells them. */
+  counts(updates: readonly { areaID: string; available: number }[]): void {
+    for (const { areaID, available } of updates) {
+      const area = this.area(areaID);
+      if (!area) continue;
+      area.available = available;
+      const li = document.querySelector<HTMLLIElement>(`li.area[data-area="${CSS.escape(areaID)}"]`);
+      const detail = li?.querySelector('.area-detail');
+      if (detail)
+        detail.textContent = detail.textContent.replace(/\d+ of (\d+) left$/, `${available} of $1 left`);
+      this.paint(areaID);
+    }
   }
 
   /** What the next hold asks for. */
