@@ -91,10 +91,11 @@ describe.skipIf(!browserAvailable())('the waiting room in a browser', () => {
       .toBeGreaterThan(20);
     await page.getByText(/Estimated wait: about \d+ minutes/).waitFor();
     await phone.getByText(/Estimated wait/).waitFor();
-    // Live: the place moves down as others are admitted, without a reload.
+    // Live: the place moves down as others are admitted, without a reload. The bounds are generous:
+    // with the whole suite running beside it on two cores, the browser alone can fall seconds behind.
     const first = Number((await place.textContent())!.replace(/\D/g, ''));
     await expect
-      .poll(async () => Number((await place.textContent())?.replace(/\D/g, '')), { timeout: 15_000 })
+      .poll(async () => Number((await place.textContent())?.replace(/\D/g, '')), { timeout: 30_000 })
       .toBeLessThan(first);
     await page.screenshot({ path: `${SHOTS}/queue-waiting.png`, fullPage: true });
     await phone.screenshot({ path: `${SHOTS}/queue-waiting-phone.png`, fullPage: true });
@@ -106,7 +107,7 @@ describe.skipIf(!browserAvailable())('the waiting room in a browser', () => {
     });
     expect(faster.status).toBe(200);
     for (const p of [page, phone])
-      await p.getByText(/Your turn: [45]:\d\d left to hold seats/).waitFor({ timeout: 10_000 });
+      await p.getByText(/Your turn: [45]:\d\d left to hold seats/).waitFor({ timeout: 30_000 });
     expect(await page.locator('.queue').isVisible()).toBe(false);
     await page.locator('button.seat[aria-label^="Seat C6,"]').click();
     await page.locator('button.seat[aria-label^="Seat C7,"]').click();
