@@ -152,6 +152,37 @@ for (const store of await engineStores()) {
       await expectSalesInvariants(t.container.db, eventID);
     });
 
+    it('finds the free places past a sold-out head of the area, and refunded ones before it', async () => {
+      const { eventID, areaID } = await event(10);
+      const buy = async (quantity: number) => {
+        const sid = await t.api.session();
+        expect((await lock(sid, { eventID, places: [{ areaID, quantity }] })).status).toBe(200);
+        const paid = await t.api.post(
+          '/api/confirm',
+          { eventID, customerID: await t.api.customer(), payment: { token: 'tok_ok' } },
+          { session: sid },
+        );
+        expect(paid.status).toBe(201);
+        return paid.body.reservation.reservationID as string;
+      };
+      const first = await buy(4);
+      // Locks after the sale walk past the sold places (and may remember where the free ones start).
+      const a = await t.api.session();
+      expect((await lock(a, { eventID, places: [{ areaID, quantity: 6 }] })).status).toBe(200);
+      expect((await t.api.post('/api/cancel-lock', { eventID }, { session: a })).status).toBe(200);
+      const b = await t.api.session();
+      const tooMany = await lock(b, { eventID, places: [{ areaID, quantity: 7 }] });
+      expect(tooMany.body).toMatchObject({ error: 'SEATS_UNAVAILABLE', soldOut: [areaID] });
+      // A refund puts the first places back: a lock finds them although later places were looked at first.
+      const refund = await t.api.post(`/api/reservations/${first}/cancel`, undefined, { admin: true });
+      expect(refund.status).toBe(200);
+      const all = await lock(b, { eventID, places: [{ areaID, quantity: 10 }] });
+      expect(all.status).toBe(200);
+      expect(all.body.places).toEqual([{ areaID, quantity: 10 }]);
+      expect(await available(eventID)).toBe(0);
+      await expectSalesInvariants(t.container.db, eventID);
+    });
+
     it('places come back when the hold runs out, and when the session ends', async () => {
       const { eventID, areaID } = await event(4);
       const a = await t.api.session();

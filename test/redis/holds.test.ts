@@ -136,10 +136,11 @@ describe.runIf(store)('seat holds in Redis', () => {
       const now = clock.now().getTime();
       const other = '33333333-3333-4333-8333-333333333333';
       const reply = await (r as unknown as HoldScripts).holdAcquire(
-        3,
+        4,
         keys.holds(eventID),
         keys.mine(eventID, other),
         keys.gone(eventID),
+        keys.heads(eventID),
         other,
         now,
         now + 60_000,

@@ -71,7 +71,8 @@ export function redisHoldStore(deps: {
     for (const { id, area } of await seats.places(eventId))
       byArea.set(area, [...(byArea.get(area) ?? []), id]);
     for (const [area, ids] of byArea) await guard(redis.holdLoadPlaces(keys.places(eventId, area), ...ids));
-    await guard(redis.holdLoadSold(keys.holds(eventId), ...(await seats.soldIds(eventId))));
+    const sold = await seats.soldIds(eventId);
+    await guard(redis.holdLoadSold(keys.holds(eventId), keys.heads(eventId), ...sold));
   }
 
   return {
@@ -87,10 +88,11 @@ export function redisHoldStore(deps: {
       for (let attempt = 0; attempt < 2; attempt++) {
         const [kind, detail, deadline] = await guard(
           redis.holdAcquire(
-            3 + places.length,
+            4 + places.length,
             keys.holds(eventId),
             keys.mine(eventId, session.id),
             keys.gone(eventId),
+            keys.heads(eventId),
             ...places.map((p) => keys.places(eventId, p.areaId)),
             session.id,
             proof.now.getTime(),
@@ -183,7 +185,8 @@ export function redisHoldStore(deps: {
     },
 
     async unsell(eventId, seatIds) {
-      if (seatIds.length > 0) await guard(redis.holdUnsell(keys.holds(eventId), ...seatIds));
+      if (seatIds.length > 0)
+        await guard(redis.holdUnsell(keys.holds(eventId), keys.heads(eventId), ...seatIds));
     },
 
     async sweepDeadSessions(now, pageSize) {

@@ -12,6 +12,9 @@ import type { Cluster, Redis } from 'ioredis';
  *                         session just before a logout still sees it here, in its own slot.
  *   {event:<id>}:area:<a> list, the place IDs of a standing area (they never change): where a lock of
  *                         places looks for free ones. A place is held and sold in `holds` as a seat is.
+ *   {event:<id>}:heads    hash, area ID -> how many places at the head of its list were sold when a lock
+ *                         last walked it: the next walk starts there, so picking places stays short
+ *                         near a sell-out. Sold places stay sold; a refund (or a reload) deletes it.
  *   {session:<hash>}      hash of a session (by the SHA-256 of its token, as the database keys it):
  *                         id, exp (ms; the database's expiry), ended.
  *   {session:<hash>}:events  set, the events the session has locked in: what a logout must visit.
@@ -79,20 +82,20 @@ return events
 `;
 
 /**
- * All or nothing. KEYS: holds, mine, gone, then one list per area asked for (its place IDs). ARGV:
+ * All or nothing. KEYS: holds, mine, gone, heads, then one list per area asked for (its place IDs). ARGV:
  * session, now, until, hold cap ms, max seats, number of areas, (area ID, quantity) per area, seats...
  * Returns {'load'} (sold seats or an area's places not yet loaded: load them, then ask again),
  * {'no-session'}, {'unavailable', seats}, {'sold-out', areas}, {'too-many', n} or
  * {'ok', held after, deadline}. Places are picked in the area's list order, skipping sold and held ones.
  */
 const ACQUIRE = `${PARSE}
-local holds, mine, gone = KEYS[1], KEYS[2], KEYS[3]
+local holds, mine, gone, heads = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local sid, now, ttl_end, cap, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local areas = tonumber(ARGV[6])
 local first = 7 + 2 * areas
 if redis.call('HEXISTS', holds, '_ready') == 0 then return {'load'} end
 for a = 1, areas do
-  if redis.call('EXISTS', KEYS[3 + a]) == 0 then return {'load'} end
+  if redis.call('EXISTS', KEYS[4 + a]) == 0 then return {'load'} end
 end
 if redis.call('ZSCORE', gone, sid) then return {'no-session'} end
 local n = #ARGV - first + 1
@@ -120,14 +123,16 @@ end
 
 local sold_out = {}
 for a = 1, areas do
-  local list, want, got = KEYS[3 + a], tonumber(ARGV[6 + 2 * a]), {}
+  local list, area, want, got = KEYS[4 + a], ARGV[5 + 2 * a], tonumber(ARGV[6 + 2 * a]), {}
   local len = redis.call('LLEN', list)
-  local from = 0
+  local start = tonumber(redis.call('HGET', heads, area) or '0')
+  local from, sold_head, all_sold = start, start, true
   while #got < want and from < len do
     local ids = redis.call('LRANGE', list, from, from + 199)
     local values = redis.call('HMGET', holds, unpack(ids))
     for i = 1, #ids do
       local owner, till = parse(values[i])
+      if owner ~= 'sold' then all_sold = false elseif all_sold then sold_head = from + i end
       if not seen[ids[i]] and (not owner or (owner ~= 'sold' and till <= now)) then
         got[#got + 1] = ids[i]
         if #got == want then break end
@@ -135,6 +140,7 @@ for a = 1, areas do
     end
     from = from + 200
   end
+  if sold_head > start then redis.call('HSET', heads, area, sold_head) end
   if #got < want then
     sold_out[#sold_out + 1] = ARGV[5 + 2 * a]
   else
@@ -215,11 +221,15 @@ end
 return 0
 `;
 
-/** After a refund commits. KEYS: holds. ARGV: seats... Forgets sold marks; a hold is left alone. */
+/**
+ * After a refund commits. KEYS: holds, heads. ARGV: seats... Forgets sold marks (a hold is left alone),
+ * and where the walks for free places start: a refunded place may lie before it.
+ */
 const UNSELL = `
 for i = 1, #ARGV do
   if redis.call('HGET', KEYS[1], ARGV[i]) == 'sold' then redis.call('HDEL', KEYS[1], ARGV[i]) end
 end
+redis.call('DEL', KEYS[2])
 return 0
 `;
 
@@ -230,8 +240,12 @@ for i = 1, #ARGV, 1000 do redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(
 return 1
 `;
 
-/** The event's sold seats, read from the database: marked, then the event is ready for locks. */
+/**
+ * The event's sold seats, read from the database: marked, then the event is ready for locks. KEYS:
+ * holds, heads (dropped: the walks for free places start over from what was just loaded).
+ */
 const LOAD_SOLD = `
+redis.call('DEL', KEYS[2])
 for i = 1, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], 'sold') end
 redis.call('HSET', KEYS[1], '_ready', '1')
 return 0
@@ -245,14 +259,14 @@ export interface HoldScripts {
   sessionLoad(session: string, ...argv: Arg[]): Promise<number>;
   sessionExtend(session: string, ...argv: Arg[]): Promise<number>;
   sessionEnd(session: string, events: string, ttlMs: number): Promise<string[]>;
-  /** The first argument is how many keys follow: 3 + the number of areas. */
+  /** The first argument is how many keys follow: 4 + the number of areas. */
   holdAcquire(keyCount: number, ...keysAndArgv: Arg[]): Promise<[string, string[]?, string?]>;
   holdRelease(holds: string, mine: string, ...argv: Arg[]): Promise<string[]>;
   holdEnd(holds: string, mine: string, gone: string, ...argv: Arg[]): Promise<string[]>;
   holdHeldBy(holds: string, mine: string, sessionId: string): Promise<string[]>;
   holdSell(holds: string, mine: string, ...seats: string[]): Promise<number>;
-  holdLoadSold(holds: string, ...seats: string[]): Promise<number>;
-  holdUnsell(holds: string, ...seats: string[]): Promise<number>;
+  holdLoadSold(holds: string, heads: string, ...seats: string[]): Promise<number>;
+  holdUnsell(holds: string, heads: string, ...seats: string[]): Promise<number>;
   holdLoadPlaces(places: string, ...ids: string[]): Promise<number>;
 }
 
@@ -267,8 +281,8 @@ const SCRIPTS: [keyof HoldScripts, number | null, string][] = [
   ['holdEnd', 3, END_IN_EVENT],
   ['holdHeldBy', 2, HELD_BY],
   ['holdSell', 2, SELL],
-  ['holdLoadSold', 1, LOAD_SOLD],
-  ['holdUnsell', 1, UNSELL],
+  ['holdLoadSold', 2, LOAD_SOLD],
+  ['holdUnsell', 2, UNSELL],
   ['holdLoadPlaces', 1, LOAD_PLACES],
 ];
 
@@ -283,6 +297,7 @@ export const keys = {
   mine: (eventId: string, sessionId: string) => `{event:${eventId}}:s:${sessionId}`,
   gone: (eventId: string) => `{event:${eventId}}:gone`,
   places: (eventId: string, areaId: string) => `{event:${eventId}}:area:${areaId}`,
+  heads: (eventId: string) => `{event:${eventId}}:heads`,
   session: (tokenHash: Buffer) => `{session:${tokenHash.toString('hex')}}`,
   sessionEvents: (tokenHash: Buffer) => `{session:${tokenHash.toString('hex')}}:events`,
 };
