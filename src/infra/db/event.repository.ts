@@ -36,6 +36,9 @@ async function insertSeats(
   );
 }
 
+// Below this many seats and places a scan of the event's rows costs little, and ANALYZE would cost more.
+const ANALYZE_FROM_ROWS = 1000;
+
 export function eventRepository(db: Db): EventRepository {
   return {
     async create({ id, name, currency, seats, categories = [], areas = [], now }) {
@@ -87,6 +90,10 @@ export function eventRepository(db: Db): EventRepository {
             [id, seats.length],
           );
       });
+      // A large event: the planner learns its seats now rather than whenever autovacuum next looks, so
+      // the very first locks of its on-sale use the indexes meant for them, not a scan of all its seats.
+      const rows = seats.length + areas.reduce((n, a) => n + a.capacity, 0);
+      if (rows >= ANALYZE_FROM_ROWS) await db.query('ANALYZE seats').catch(() => undefined);
     },
     async venue(id) {
       const [categories, areas] = await Promise.all([
