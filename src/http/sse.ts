@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FeedMessage } from '../domain/seat-feed.js';
 
 export interface SseOptions {
@@ -53,7 +53,7 @@ export class SseConnection {
   }
 
   /** Sends the headers and anything that came before them; from now on messages go straight out. */
-  start(headers: Record<string, string>): void {
+  start(headers: Record<string, OutgoingHttpHeaders[string]>): void {
     if (this.closed) return;
     const { res } = this;
     res.on('close', () => this.close(false));

@@ -77,11 +77,24 @@ describe.each(stores.map((s) => [s.name, s] as const))('operations on %s', (_nam
     expect(res.body).toMatch(/swagger/i);
   });
 
-  it('sends security headers and a request id', async () => {
+  it('sends security headers and a request id: an API set on JSON, the full set on pages', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/events' });
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['content-security-policy']).toBeDefined();
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
     expect(res.headers['x-request-id']).toMatch(/^[\w-]+$/);
+    // Errors too: the headers are set before anything can fail.
+    const missing = await t.app.inject({ method: 'GET', url: '/api/seats/nope' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['x-content-type-options']).toBe('nosniff');
+
+    const page = await t.app.inject({ method: 'GET', url: '/' });
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'self'");
+    expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
   });
 });
 

@@ -33,6 +33,9 @@ describe.each(stores.map((s) => [s.name, s] as const))('live seat stream on %s',
     expect(viewer.status).toBe(200);
     expect(viewer.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(viewer.headers['cache-control']).toContain('no-cache');
+    // The headers of every API answer, although the stream writes its own.
+    expect(viewer.headers['x-content-type-options']).toBe('nosniff');
+    expect(viewer.headers['x-request-id']).toMatch(/^[\w-]+$/);
     await viewer.until(() => viewer.messages.length === 1, 3000, 'the snapshot');
     expect(viewer.retries[0]).toBeGreaterThan(0);
     const snapshot = viewer.messages[0]!.data;

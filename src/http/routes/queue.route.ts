@@ -155,7 +155,8 @@ export const queueRoutes =
         const detach = await s.queue.watch(request.session!, request.params.eventID, viewer);
         reply.hijack();
         open.add(connection);
-        connection.start({ 'x-request-id': request.id });
+        // The headers set so far (request ID, security headers): a hijacked reply does not send them.
+        connection.start(reply.getHeaders());
       },
     );
   };

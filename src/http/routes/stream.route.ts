@@ -63,7 +63,8 @@ export const streamRoutes =
         reply.hijack();
         open.add(connection);
         metrics.streamViewers.inc();
-        connection.start({ 'x-request-id': request.id });
+        // The headers set so far (request ID, security headers): a hijacked reply does not send them.
+        connection.start(reply.getHeaders());
       },
     );
   };
