@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { feedMessage, idSource, parseEventId, StreamLog } from '../../src/domain/seat-feed.js';
-import { decodeNotice, encodeNotice, MAX_PAYLOAD_BYTES } from '../../src/infra/bus/codec.js';
+import { decodeNotices, encodeNotices, MAX_PAYLOAD_BYTES } from '../../src/infra/bus/codec.js';
 import { Outbox } from '../../src/infra/bus/outbox.js';
 import { SseConnection } from '../../src/http/sse.js';
 import { EventChannel } from '../../src/services/seat-feed-channel.js';
@@ -61,21 +61,55 @@ describe('stream IDs and the log', () => {
 });
 
 describe('notices on the wire', () => {
-  it('splits big batches under the NOTIFY limit and reads them back', () => {
+  /** The notices read back from payloads, a notice split across payloads joined again. */
+  const readBack = (payloads: string[]) => {
+    const seats = new Map<string, string[]>();
+    for (const p of payloads) {
+      const decoded = decodeNotices(p)!;
+      expect(decoded.instance).toBe('inst');
+      for (const n of decoded.notices) {
+        const key = n.eventId ?? '-';
+        seats.set(key, [...(seats.get(key) ?? []), ...n.seatIds]);
+      }
+    }
+    return seats;
+  };
+
+  it('splits a big notice under the NOTIFY limit and reads it back', () => {
     const seatIds = Array.from({ length: 1000 }, (_, i) => uuid(i));
-    const payloads = encodeNotice('inst', { eventId: uuid(9999), seatIds });
+    const payloads = encodeNotices('inst', [{ eventId: uuid(9999), seatIds }]);
     expect(payloads.length).toBeGreaterThan(4);
     for (const p of payloads) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES);
-    const back = payloads.map((p) => decodeNotice(p)!);
-    expect(back.every((d) => d.instance === 'inst' && d.notice.eventId === uuid(9999))).toBe(true);
-    expect(back.flatMap((d) => d.notice.seatIds)).toEqual(seatIds);
-    expect(decodeNotice(encodeNotice('i', { seatIds: ['a'] })[0]!)).toEqual({
+    expect(readBack(payloads)).toEqual(new Map([[uuid(9999), seatIds]]));
+    expect(decodeNotices(encodeNotices('i', [{ seatIds: ['a'] }])[0]!)).toEqual({
       instance: 'i',
-      notice: { seatIds: ['a'] },
+      notices: [{ seatIds: ['a'] }],
     });
   });
 
-  it('ignores anything malformed', () => {
+  it('packs the notices of many events into as few payloads as fit, each under the limit', () => {
+    for (const limit of [300, 1000, MAX_PAYLOAD_BYTES]) {
+      const notices = Array.from({ length: 150 }, (_, e) => ({
+        eventId: uuid(100_000 + e),
+        seatIds: Array.from({ length: 1 + (e % 7) }, (_, i) => uuid(e * 10 + i)),
+      }));
+      const payloads = encodeNotices('inst', [...notices, { seatIds: [uuid(99)] }], limit);
+      for (const p of payloads) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(limit);
+      const bytes = payloads.reduce((n, p) => n + Buffer.byteLength(p), 0);
+      // Full payloads: no more of them than the bytes need, plus one for the rounding of each split.
+      expect(payloads.length).toBeLessThanOrEqual(Math.ceil(bytes / (limit * 0.8)) + 1);
+      expect(readBack(payloads)).toEqual(
+        new Map([...notices.map((n) => [n.eventId, n.seatIds] as const), ['-', [uuid(99)]]]),
+      );
+    }
+    expect(encodeNotices('inst', [])).toEqual([]);
+  });
+
+  it('reads the one-notice form of earlier versions, and ignores anything malformed', () => {
+    expect(decodeNotices('{"i":"x","e":"ev","s":["a","b"]}')).toEqual({
+      instance: 'x',
+      notices: [{ eventId: 'ev', seatIds: ['a', 'b'] }],
+    });
     for (const bad of [
       '',
       'null',
@@ -83,9 +117,30 @@ describe('notices on the wire', () => {
       '{"i":1,"s":[]}',
       '{"i":"x","s":[1]}',
       '{"i":"x","s":[],"e":2}',
+      '{"i":"x","n":{}}',
+      '{"i":"x","n":[{"s":[1]}]}',
+      '{"i":"x","n":[null]}',
       '{',
     ])
-      expect(decodeNotice(bad)).toBeNull();
+      expect(decodeNotices(bad)).toBeNull();
+  });
+
+  it('lets a batch wait a moment, so that notices pushed one after another go out as one', async () => {
+    const sent: string[][] = [];
+    const outbox = new Outbox({
+      encode: (notices) => notices.map((n) => `${n.eventId}:${n.seatIds.join(',')}`),
+      send: async (payloads) => void sent.push(payloads),
+      onError: () => undefined,
+      lingerMs: 20,
+    });
+    outbox.push({ eventId: 'a', seatIds: ['1'] });
+    // Timers fire in the order they are due: this one before the batch's.
+    await new Promise((r) => setTimeout(r, 5));
+    outbox.push({ eventId: 'b', seatIds: ['2'] });
+    outbox.push({ eventId: 'a', seatIds: ['3'] });
+    await vi.waitFor(() => expect(sent.length).toBe(1));
+    expect(sent).toEqual([['a:1,3', 'b:2']]);
+    await outbox.close();
   });
 
   it('merges notices while a send is in flight, and retries a failed send', async () => {
@@ -94,7 +149,8 @@ describe('notices on the wire', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const outbox = new Outbox({
-      encode: (n) => [`${n.eventId ?? '-'}:${[...n.seatIds].sort().join(',')}`],
+      encode: (notices) => notices.map((n) => `${n.eventId ?? '-'}:${[...n.seatIds].sort().join(',')}`),
+      lingerMs: 0,
       send: async (payloads) => {
         if (sent.length === 0) await gate;
         if (sent.length === 1 && fail-- > 0) {

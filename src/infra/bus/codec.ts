@@ -5,41 +5,71 @@ import type { SeatChangeNotice } from '../../services/ports.js';
 export const MAX_PAYLOAD_BYTES = 7900;
 
 /**
- * A notice on the wire: `{"i": instance, "e": event?, "s": [seat IDs]}`, split into as many payloads
- * as it takes (about 190 seats each). `i` lets an instance skip its own notices, which it has already
- * delivered to itself.
+ * Notices on the wire: `{"i": instance, "n": [{"e": event?, "s": [seat IDs]}, …]}`, as many notices in
+ * one payload as fit (a notice too big for one is split across payloads), so that a burst of bookings in
+ * many events is one message, not one per event. `i` lets an instance skip its own notices, which it has
+ * already delivered to itself.
  */
-export function encodeNotice(
+export function encodeNotices(
   instance: string,
-  notice: SeatChangeNotice,
+  notices: readonly SeatChangeNotice[],
   maxBytes = MAX_PAYLOAD_BYTES,
 ): string[] {
-  const head = JSON.stringify({ i: instance, ...(notice.eventId !== undefined && { e: notice.eventId }) });
-  // `{..."s":[` + `]}`: what every payload spends before its seats.
-  const fixed = Buffer.byteLength(head) - 1 + ',"s":['.length + ']}'.length;
+  const head = `{"i":${JSON.stringify(instance)},"n":[`;
+  const empty = Buffer.byteLength(head) + ']}'.length;
   const payloads: string[] = [];
-  let batch: string[] = [];
-  let size = fixed;
-  const flush = () => payloads.push(`${head.slice(0, -1)},"s":[${batch.join(',')}]}`);
-  for (const id of notice.seatIds) {
-    const item = JSON.stringify(id);
-    // Each seat after the first also costs its comma.
-    if (batch.length > 0 && size + 1 + Buffer.byteLength(item) > maxBytes) {
-      flush();
-      batch = [];
-      size = fixed;
+  let entries: string[] = [];
+  let size = empty;
+  const endPayload = () => {
+    if (entries.length > 0) payloads.push(`${head}${entries.join(',')}]}`);
+    entries = [];
+    size = empty;
+  };
+  for (const notice of notices) {
+    const open = notice.eventId === undefined ? '{"s":[' : `{"e":${JSON.stringify(notice.eventId)},"s":[`;
+    // An entry costs its opening, its closing `]}`, and a comma when it is not the payload's first.
+    const entryCost = () => Buffer.byteLength(open) + ']}'.length + (entries.length > 0 ? 1 : 0);
+    let items: string[] = [];
+    let entrySize = entryCost();
+    const endEntry = () => {
+      if (items.length > 0) {
+        entries.push(`${open}${items.join(',')}]}`);
+        size += entrySize;
+      }
+      items = [];
+      entrySize = entryCost();
+    };
+    for (const id of notice.seatIds) {
+      const item = JSON.stringify(id);
+      const cost = () => Buffer.byteLength(item) + (items.length > 0 ? 1 : 0);
+      if (size + entrySize + cost() > maxBytes && (items.length > 0 || entries.length > 0)) {
+        endEntry();
+        endPayload();
+        entrySize = entryCost();
+      }
+      entrySize += cost();
+      items.push(item);
     }
-    size += Buffer.byteLength(item) + (batch.length > 0 ? 1 : 0);
-    batch.push(item);
+    endEntry();
   }
-  if (batch.length > 0) flush();
+  endPayload();
   return payloads;
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 
-/** The notice in a payload, or null for anything malformed (the bus is shared; never trust it blindly). */
-export function decodeNotice(payload: string): { instance: string; notice: SeatChangeNotice } | null {
+function noticeOf(raw: unknown): SeatChangeNotice | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const { e, s } = raw as Record<string, unknown>;
+  if (!Array.isArray(s) || !s.every(isString) || (e !== undefined && !isString(e))) return null;
+  return e === undefined ? { seatIds: s } : { eventId: e, seatIds: s };
+}
+
+/**
+ * The notices in a payload, or null for anything malformed (the bus is shared; never trust it blindly).
+ * Also reads the one-notice form `{"i", "e"?, "s"}` that instances of earlier versions send.
+ */
+export function decodeNotices(payload: string): { instance: string; notices: SeatChangeNotice[] } | null {
   let raw: unknown;
   try {
     raw = JSON.parse(payload);
@@ -47,8 +77,14 @@ export function decodeNotice(payload: string): { instance: string; notice: SeatC
     return null;
   }
   if (typeof raw !== 'object' || raw === null) return null;
-  const { i, e, s } = raw as Record<string, unknown>;
-  if (!isString(i) || !Array.isArray(s) || !s.every(isString) || (e !== undefined && !isString(e)))
-    return null;
-  return { instance: i, notice: e === undefined ? { seatIds: s } : { eventId: e, seatIds: s } };
+  const { i, n } = raw as Record<string, unknown>;
+  if (!isString(i)) return null;
+  if (n === undefined) {
+    const one = noticeOf(raw);
+    return one && { instance: i, notices: [one] };
+  }
+  if (!Array.isArray(n)) return null;
+  const notices = n.map(noticeOf);
+  if (notices.some((x) => x === null)) return null;
+  return { instance: i, notices: notices as SeatChangeNotice[] };
 }

@@ -3,17 +3,24 @@ import type { SeatChangeNotice } from '../../services/ports.js';
 export interface OutboxOptions {
   /** Sends payloads, all or nothing. */
   send(payloads: string[]): Promise<void>;
-  encode(notice: SeatChangeNotice): string[];
+  /** All the notices of a batch, as payloads. */
+  encode(notices: SeatChangeNotice[]): string[];
   onError(e: unknown): void;
   retryMs?: number;
   /** Seats waiting to be told, at most; past it new notices are dropped (and the viewers' periodic re-read heals). */
   maxPending?: number;
+  /** How long a batch waits for more notices before it is sent (0: at once). */
+  lingerMs?: number;
 }
 
+// An on-sale's thousands of locks a second then go out as a hundred messages a second (each one work
+// for the bus and for every listening instance), where a person watching a seat map cannot tell.
+const LINGER_MS = 10;
+
 /**
- * Notices waiting to go out on the bus. While one send is in flight the next notices merge by event,
- * so a burst of bookings becomes a few NOTIFYs, and a failed send is retried: the bookings that
- * published never wait for any of it.
+ * Notices waiting to go out on the bus. A batch waits a few milliseconds for more, notices merge by
+ * event (also while a send is in flight), and a batch goes out as few payloads as fit, so a burst of
+ * bookings becomes a few messages; a failed send is retried. The bookings that published never wait.
  */
 export class Outbox {
   private pending = new Map<string | undefined, Set<string>>();
@@ -46,11 +53,15 @@ export class Outbox {
 
   private async flush(): Promise<void> {
     while (this.pending.size > 0) {
+      const linger = this.o.lingerMs ?? LINGER_MS;
+      if (linger > 0 && !this.closed) await new Promise((r) => setTimeout(r, linger));
       const batch = this.pending;
       this.pending = new Map();
       this.size = 0;
-      const payloads = [...batch].flatMap(([eventId, seats]) =>
-        this.o.encode(eventId === undefined ? { seatIds: [...seats] } : { eventId, seatIds: [...seats] }),
+      const payloads = this.o.encode(
+        [...batch].map(([eventId, seats]) =>
+          eventId === undefined ? { seatIds: [...seats] } : { eventId, seatIds: [...seats] },
+        ),
       );
       try {
         await this.o.send(payloads);

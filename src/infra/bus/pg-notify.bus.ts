@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { SeatChangeBus } from '../../services/ports.js';
 import type { Queryable } from '../db/db.js';
-import { decodeNotice, encodeNotice } from './codec.js';
+import { decodeNotices, encodeNotices } from './codec.js';
 import { LocalListeners } from './memory.bus.js';
 import { Outbox } from './outbox.js';
 
@@ -45,7 +45,7 @@ export async function pgNotifyBus(o: PgNotifyOptions): Promise<SeatChangeBus> {
     send: async (payloads) => {
       await o.db.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [PG_CHANNEL, payloads]);
     },
-    encode: (notice) => encodeNotice(instance, notice),
+    encode: (notices) => encodeNotices(instance, notices),
     onError,
   });
 
@@ -73,8 +73,8 @@ export async function pgNotifyBus(o: PgNotifyOptions): Promise<SeatChangeBus> {
     c.on('notification', (msg) => {
       if (msg.channel !== PG_CHANNEL || !msg.payload) return;
       if (msg.payload === probe) return heard();
-      const decoded = decodeNotice(msg.payload);
-      if (decoded && decoded.instance !== instance) local.notice(decoded.notice);
+      const decoded = decodeNotices(msg.payload);
+      if (decoded && decoded.instance !== instance) for (const n of decoded.notices) local.notice(n);
     });
     c.on('error', onError);
     c.on('end', () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SeatChangeBus } from '../../services/ports.js';
-import { decodeNotice, encodeNotice } from './codec.js';
+import { decodeNotices, encodeNotices } from './codec.js';
 import { LocalListeners } from './memory.bus.js';
 import { Outbox } from './outbox.js';
 import { duplicateRedis, type RedisConnection } from '../redis/client.js';
@@ -40,14 +40,14 @@ export async function redisBus(o: RedisBusOptions): Promise<SeatChangeBus> {
       const failed = results.find(([e]) => e)?.[0];
       if (failed) throw failed;
     },
-    encode: (notice) => encodeNotice(instance, notice),
+    encode: (notices) => encodeNotices(instance, notices),
     onError,
   });
 
   subscriber.on('message', (from: string, payload: string) => {
     if (from !== channel) return;
-    const decoded = decodeNotice(payload);
-    if (decoded && decoded.instance !== instance) local.notice(decoded.notice);
+    const decoded = decodeNotices(payload);
+    if (decoded && decoded.instance !== instance) for (const n of decoded.notices) local.notice(n);
   });
   let readyBefore = false;
   subscriber.on('ready', () => {
