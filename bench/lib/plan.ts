@@ -126,16 +126,17 @@ export function parseArgs(argv: readonly string[]): Plan {
     mapSeconds: quick ? 1.5 : 8,
     mapConnections: 8,
     steadyEvents: 100,
-    // Room for the floors' rates: a lock-only level takes 1–4 seats per lock and never frees them
-    // (holds last lockTtlSeconds), and the Redis floor locks several thousand times a second.
-    steadySeatsPerEvent: quick ? 1000 : 2500,
+    // Room for the rates: a lock-only level takes 1–4 seats per lock and never frees them (holds last
+    // lockTtlSeconds), the levels share the events, and the Redis lock runs at ~9,000 locks/s here:
+    // three full levels and the paced one take up to ~800,000 seats.
+    steadySeatsPerEvent: quick ? 1000 : 10_000,
     steadyConnections: [16, 64, 256],
     steadySeconds: quick ? 1.5 : 10,
     steadyWarmupSeconds: quick ? 0.5 : 2,
     lockOnlyConnections: quick ? [64] : [16, 64, 256],
     // Each lock-only session locks once (twice if they run out): enough for a level with its warm-up
-    // at ~10,000 locks/s (quick) and ~8,000 (full), the Redis floor's neighbourhood.
-    lockOnlySessions: quick ? 10_000 : 50_000,
+    // at ~10,000 locks/s (quick: 2 s) and ~10,000 (full: 12 s).
+    lockOnlySessions: quick ? 10_000 : 60_000,
     bestEvents: quick ? 2 : 4,
     // As long as a lock-only level with its warm-up: holds pile up in both alike (see the README).
     pgbenchSeconds: quick ? 2 : 12,
