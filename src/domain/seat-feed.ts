@@ -35,16 +35,6 @@ export function feedMessage(
   return { id, eventID, seats, data: JSON.stringify(data) };
 }
 
-/** Free places per area, from the known states of places (in the order areas are first seen). */
-export function areaCounts(places: Iterable<SeatChange>, only?: ReadonlySet<string>): AreaCount[] {
-  const counts = new Map<string, number>();
-  for (const p of places) {
-    if (p.area === undefined || (only && !only.has(p.area))) continue;
-    counts.set(p.area, (counts.get(p.area) ?? 0) + (p.status === 'available' ? 1 : 0));
-  }
-  return [...counts].map(([areaID, available]) => ({ areaID, available }));
-}
-
 export const sameState = (a: SeatChange | undefined, b: SeatChange): boolean =>
   a !== undefined && a.status === b.status && a.lockUntil === b.lockUntil;
 

@@ -1,7 +1,7 @@
 import {
-  areaCounts,
   feedMessage,
   sameState,
+  type AreaCount,
   type FeedMessage,
   type SeatChange,
   StreamLog,
@@ -35,6 +35,8 @@ const MAX_TIMER_MS = 3_600_000;
  */
 export class EventChannel {
   private readonly known = new Map<string, SeatChange>();
+  /** Free places per standing area, kept as places are remembered: no message recounts them. */
+  private readonly freePlaces = new Map<string, number>();
   private readonly deadlines = new Map<string, number>();
   private readonly live = new Set<FeedSink>();
   private readonly waiting = new Set<FeedSink>();
@@ -157,13 +159,13 @@ export class EventChannel {
 
   private emit(changed: SeatChange[]): void {
     for (const s of changed) this.remember(s);
-    // Places changed: their areas' new counts, from every place of those areas known here.
+    // Places changed: their areas' new counts.
     const areas = new Set(changed.flatMap((s) => (s.area === undefined ? [] : [s.area])));
     const message = feedMessage(
       this.deps.nextId(),
       this.deps.eventId,
       changed.filter((s) => s.area === undefined),
-      areas.size > 0 ? areaCounts(this.known.values(), areas) : [],
+      this.areaCounts(areas),
     );
     this.deps.log.append(message);
     // A copy: a viewer that falls behind detaches itself while we are sending.
@@ -178,7 +180,12 @@ export class EventChannel {
   }
 
   private remember(s: SeatChange): void {
+    const before = this.known.get(s.seatID);
     this.known.set(s.seatID, s);
+    if (s.area !== undefined) {
+      const free = (s.status === 'available' ? 1 : 0) - (before?.status === 'available' ? 1 : 0);
+      this.freePlaces.set(s.area, (this.freePlaces.get(s.area) ?? 0) + free);
+    }
     if (s.status === 'locked' && s.lockUntil) this.deadlines.set(s.seatID, Date.parse(s.lockUntil));
     else this.deadlines.delete(s.seatID);
     this.snapshot = undefined;
@@ -187,11 +194,17 @@ export class EventChannel {
   /** All seats as of the newest message, labelled with its ID; made once per change, not per viewer. */
   private currentSnapshot(): FeedMessage {
     if (!this.snapshot) {
-      const all = [...this.known.values()];
-      const seats = all.filter((s) => s.area === undefined);
-      this.snapshot = feedMessage(this.deps.log.lastId, this.deps.eventId, seats, areaCounts(all));
+      const seats = [...this.known.values()].filter((s) => s.area === undefined);
+      this.snapshot = feedMessage(this.deps.log.lastId, this.deps.eventId, seats, this.areaCounts());
     }
     return this.snapshot;
+  }
+
+  /** The free places of the given areas (all of them without a set), in the order they were first seen. */
+  private areaCounts(only?: ReadonlySet<string>): AreaCount[] {
+    return [...this.freePlaces]
+      .filter(([areaID]) => !only || only.has(areaID))
+      .map(([areaID, available]) => ({ areaID, available }));
   }
 
   /** One timer per event, at the earliest deadline: a hold that runs out is announced as free. */

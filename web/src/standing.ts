@@ -31,10 +31,6 @@ export class StandingAreas {
       const area = this.area(areaID);
       if (!area) continue;
       area.available = available;
-      const li = document.querySelector<HTMLLIElement>(`li.area[data-area="${CSS.escape(areaID)}"]`);
-      const detail = li?.querySelector('.area-detail');
-      if (detail)
-        detail.textContent = detail.textContent.replace(/\d+ of (\d+) left$/, `${available} of $1 left`);
       this.paint(areaID);
     }
   }
@@ -76,7 +72,9 @@ export class StandingAreas {
     title.textContent = area.name;
     const detail = document.createElement('span');
     detail.className = 'area-detail';
-    detail.textContent = `${category} · ${money(area.price, currency)} each · ${area.available} of ${area.capacity} left`;
+    const left = document.createElement('span');
+    left.className = 'area-left';
+    detail.append(`${category} · ${money(area.price, currency)} each · `, left);
     about.append(title, detail);
 
     const stepper = document.createElement('div');
@@ -119,6 +117,7 @@ export class StandingAreas {
 
   private paintItem(li: HTMLLIElement, area: Area): void {
     const n = this.count(area);
+    li.querySelector('.area-left')!.textContent = `${area.available} of ${area.capacity} left`;
     li.querySelector('.count')!.textContent = String(n);
     li.querySelector<HTMLButtonElement>('[data-step="-1"]')!.disabled = n === 0;
     li.querySelector<HTMLButtonElement>('[data-step="1"]')!.disabled = n >= Math.min(MOST, area.available);

@@ -142,7 +142,7 @@ for a = 1, areas do
   end
   if sold_head > start then redis.call('HSET', heads, area, sold_head) end
   if #got < want then
-    sold_out[#sold_out + 1] = ARGV[5 + 2 * a]
+    sold_out[#sold_out + 1] = area
   else
     for _, id in ipairs(got) do seen[id] = true; after[#after + 1] = id end
   end
