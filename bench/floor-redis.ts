@@ -44,7 +44,8 @@ return 1
 const cfg = floorConfig();
 const url = requiredEnv('REDIS_URL');
 const prefix = requiredEnv('REDIS_KEY_PREFIX');
-const redis = new Redis(url, { keyPrefix: prefix, maxRetriesPerRequest: 1 });
+// Auto-pipelining as the service's client has it: under load, many requests' scripts share one write.
+const redis = new Redis(url, { keyPrefix: prefix, maxRetriesPerRequest: 1, enableAutoPipelining: true });
 redis.defineCommand('floorLock', { numberOfKeys: 2, lua: LOCK });
 const floorLock = (
   redis as unknown as { floorLock(...args: (string | number)[]): Promise<number> }

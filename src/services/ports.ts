@@ -132,6 +132,17 @@ export interface LiveHold {
   until: Date;
 }
 
+export interface AcquireRequest {
+  session: SessionProof;
+  eventId: string;
+  seatIds: readonly string[];
+  /** Standing places wanted, by area: picked by the store from the area's free places. */
+  places?: readonly { areaId: string; quantity: number }[];
+  until: Date;
+  capMs: number;
+  maxSeats: number;
+}
+
 export type AcquireResult =
   | { kind: 'ok'; sessionId: string; heldAfter: string[]; until: Date }
   | { kind: 'unavailable'; seatIDs: string[]; soldOut?: string[] }
@@ -147,16 +158,7 @@ export interface HoldStore {
    * began), whichever comes first. Places count towards `maxSeats` as seats do; an area without
    * enough free places fails the lock ('unavailable' naming it in `soldOut`).
    */
-  acquire(req: {
-    session: SessionProof;
-    eventId: string;
-    seatIds: readonly string[];
-    /** Standing places wanted, by area: picked by the store from the area's free places. */
-    places?: readonly { areaId: string; quantity: number }[];
-    until: Date;
-    capMs: number;
-    maxSeats: number;
-  }): Promise<AcquireResult>;
+  acquire(req: AcquireRequest): Promise<AcquireResult>;
   /** Releases holds of the session (one step, session check included); the seats whose hold was live. */
   release(req: {
     session: SessionProof;

@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/infra/clock.js';
 import { defineHoldScripts, keys, type HoldScripts } from '../../src/infra/redis/scripts.js';
+import { hashToken } from '../../src/services/session.service.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { pickRandom } from '../helpers/http.js';
 import { testStores } from '../helpers/stores.js';
@@ -117,6 +118,21 @@ describe.runIf(store)('seat holds in Redis', () => {
       expect(
         (await t.api.post('/api/lock', { eventID, seatIDs: seatIDs.slice(0, 3) }, { session: other })).status,
       ).toBe(200);
+    });
+
+    it('a lock that meets a logout halfway (ended in Redis, its events not yet visited) leaves no hold', async () => {
+      const { eventID, seatIDs } = await t.api.event();
+      const sid = await t.api.session();
+      // The session was made on this instance, which therefore sends its check and its hold together.
+      const session = keys.session(hashToken(sid));
+      await r.hset(session, 'ended', '1');
+      expect(
+        (await t.api.post('/api/lock', { eventID, seatIDs: [seatIDs[0]] }, { session: sid })).status,
+      ).toBe(401);
+      expect(await r.hget(holdsKey(eventID), seatIDs[0]!)).toBeNull();
+      expect((await t.api.get(`/api/seats/${eventID}`)).body.seats[0].status).toBe('available');
+      // Registered for the sweep all the same, in case the hold had outlived an instance that stopped.
+      expect(await r.smembers(keys.sessionEvents(hashToken(sid)))).toContain(eventID);
     });
 
     it('a sale leaves a "sold" mark in Redis, which is how a lock, asking no database, knows the seat is taken', async () => {

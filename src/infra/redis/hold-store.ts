@@ -1,6 +1,12 @@
 import { isDomainError } from '../../domain/errors.js';
 import { checkHeld, sortLike, type SeatState } from '../../domain/seat-rules.js';
-import type { HoldStore, LiveHold, SeatRepository } from '../../services/ports.js';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  HoldStore,
+  LiveHold,
+  SeatRepository,
+} from '../../services/ports.js';
 import type { SessionDirectory } from '../db/session.repository.js';
 import { guard, type RedisClient } from './client.js';
 import { keys } from './scripts.js';
@@ -18,7 +24,8 @@ export interface RedisHoldStore extends HoldStore {
 
 /**
  * Holds in Redis (see scripts.ts for the key layout and the clock). A lock asks Redis alone: its
- * session (session-cache.ts) and then one script in the event's slot, which also knows the sold seats.
+ * session's check (session-cache.ts) and one script in the event's slot, which also knows the sold seats;
+ * the two go out together once this instance knows the session's ID.
  * The database stays the truth for which seats exist and which are sold: a sale is written there under
  * `status <> 'confirmed'` (the unique reservation seat as the last guard), then marked sold here.
  */
@@ -75,57 +82,69 @@ export function redisHoldStore(deps: {
     await guard(redis.holdLoadSold(keys.holds(eventId), keys.heads(eventId), ...sold));
   }
 
+  /** The hold script for a session already checked (or being checked alongside). */
+  async function acquireAs(
+    sessionId: string,
+    { session: proof, eventId, seatIds, places = [], until, capMs, maxSeats }: AcquireRequest,
+  ): Promise<AcquireResult> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const [kind, detail, deadline] = await guard(
+        redis.holdAcquire(
+          4 + places.length,
+          keys.holds(eventId),
+          keys.mine(eventId, sessionId),
+          keys.gone(eventId),
+          keys.heads(eventId),
+          ...places.map((p) => keys.places(eventId, p.areaId)),
+          sessionId,
+          proof.now.getTime(),
+          until.getTime(),
+          capMs,
+          maxSeats,
+          places.length,
+          ...places.flatMap((p) => [p.areaId, p.quantity]),
+          ...seatIds,
+        ),
+      );
+      switch (kind) {
+        case 'load':
+          await load(eventId);
+          continue;
+        case 'unavailable':
+          return { kind: 'unavailable', seatIDs: sortLike(seatIds, detail!) };
+        case 'sold-out':
+          return { kind: 'unavailable', seatIDs: [], soldOut: detail! };
+        case 'too-many':
+          return { kind: 'too-many', wouldHold: Number(detail) };
+        case 'ok':
+          return { kind: 'ok', sessionId, heldAfter: detail!.sort(), until: new Date(Number(deadline)) };
+        default:
+          return { kind: 'no-session' };
+      }
+    }
+    throw new Error(`sold seats of event ${eventId} could not be loaded into Redis`);
+  }
+
   return {
     inDatabase: false,
 
-    async acquire({ session: proof, eventId, seatIds, places = [], until, capMs, maxSeats }) {
-      const session = await sessions.touchFor(
-        proof,
-        eventId,
-        until.getTime() - proof.now.getTime() + GONE_MS,
-      );
-      if (!session) return { kind: 'no-session' };
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const [kind, detail, deadline] = await guard(
-          redis.holdAcquire(
-            4 + places.length,
-            keys.holds(eventId),
-            keys.mine(eventId, session.id),
-            keys.gone(eventId),
-            keys.heads(eventId),
-            ...places.map((p) => keys.places(eventId, p.areaId)),
-            session.id,
-            proof.now.getTime(),
-            until.getTime(),
-            capMs,
-            maxSeats,
-            places.length,
-            ...places.flatMap((p) => [p.areaId, p.quantity]),
-            ...seatIds,
-          ),
-        );
-        switch (kind) {
-          case 'load':
-            await load(eventId);
-            continue;
-          case 'unavailable':
-            return { kind: 'unavailable', seatIDs: sortLike(seatIds, detail!) };
-          case 'sold-out':
-            return { kind: 'unavailable', seatIDs: [], soldOut: detail! };
-          case 'too-many':
-            return { kind: 'too-many', wouldHold: Number(detail) };
-          case 'ok':
-            return {
-              kind: 'ok',
-              sessionId: session.id,
-              heldAfter: detail!.sort(),
-              until: new Date(Number(deadline)),
-            };
-          default:
-            return { kind: 'no-session' };
-        }
+    async acquire(req) {
+      const { session: proof, eventId } = req;
+      const checkSession = () =>
+        sessions.touchFor(proof, eventId, req.until.getTime() - proof.now.getTime() + GONE_MS);
+      const hinted = sessions.knownId(proof.tokenHash);
+      if (!hinted) {
+        const session = await checkSession();
+        return session ? acquireAs(session.id, req) : { kind: 'no-session' };
       }
-      throw new Error(`sold seats of event ${eventId} could not be loaded into Redis`);
+      // The session's ID is known, so its check and the hold go out together (one write, one round
+      // trip on a single Redis). The hold script refuses sessions whose logout reached the event; a hold
+      // made for one that ended just before is taken back here (its event was registered by the check,
+      // so should this instance stop first, the cleanup job's sweep takes it back).
+      const [session, result] = await Promise.all([checkSession(), acquireAs(hinted, req)]);
+      if (session?.id === hinted) return result;
+      if (result.kind === 'ok') await releaseEverywhere([eventId], hinted, proof.now);
+      return session ? acquireAs(session.id, req) : { kind: 'no-session' };
     },
 
     async release({ session: proof, eventId, seatIds }) {

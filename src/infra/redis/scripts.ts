@@ -44,13 +44,14 @@ end
  */
 const SESSION_TOUCH = `
 local v = redis.call('HMGET', KEYS[1], 'id', 'exp', 'ended')
-if v[3] then return {'dead'} end
-if not v[1] then return {'miss'} end
-if tonumber(v[2]) <= tonumber(ARGV[1]) then return {'dead'} end
+if not v[1] and not v[3] then return {'miss'} end
+-- Registered even for a session that is over: a hold sent alongside this check may have been made, and
+-- the sweep of ended sessions releases it in the events found here.
 if ARGV[3] ~= '' then
   redis.call('SADD', KEYS[2], ARGV[3])
   if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
 end
+if v[3] or tonumber(v[2]) <= tonumber(ARGV[1]) then return {'dead'} end
 local due = tonumber(v[2]) < tonumber(ARGV[2]) and '1' or '0'
 return {'ok', v[1], v[2], due}
 `;

@@ -17,6 +17,29 @@ export interface SessionCache extends SessionRepository {
   touchFor(proof: SessionProof, eventId: string | undefined, eventsTtlMs: number): Promise<Session | null>;
   /** Marks the session ended in Redis; the events it locked in, for the caller to release it there. */
   endInRedis(tokenHash: Buffer): Promise<string[]>;
+  /**
+   * The session ID this instance last saw for a token, if any: a hint only (the session may have ended
+   * since), which lets a lock send its hold together with the session check.
+   */
+  knownId(tokenHash: Buffer): string | undefined;
+}
+
+// Token hash -> session ID of the sessions seen lately. The pair never changes once a session exists,
+// so the memo can be stale only about whether the session still lives, which every lock checks anyway.
+const KNOWN_MAX = 100_000;
+
+class KnownSessions {
+  private readonly ids = new Map<string, string>();
+
+  get = (tokenHash: Buffer) => this.ids.get(tokenHash.toString('base64'));
+
+  set(tokenHash: Buffer, id: string): void {
+    const key = tokenHash.toString('base64');
+    if (this.ids.has(key)) return;
+    // Oldest first out: a plain bound, good enough for a hint.
+    if (this.ids.size >= KNOWN_MAX) this.ids.delete(this.ids.keys().next().value!);
+    this.ids.set(key, id);
+  }
 }
 
 /**
@@ -30,6 +53,7 @@ export function redisSessionCache(deps: {
   directory: SessionDirectory;
 }): SessionCache {
   const { redis, db, directory } = deps;
+  const known = new KnownSessions();
 
   const load = (s: Session, now: Date) =>
     guard(
@@ -56,6 +80,7 @@ export function redisSessionCache(deps: {
       if (state === 'dead') return null;
       if (state === 'ok') {
         const session: Session = { id: id!, tokenHash: proof.tokenHash, expiresAt: new Date(Number(exp)) };
+        known.set(proof.tokenHash, session.id);
         if (due !== '1') return session;
         // The database first: it is what the cleanup job and a rebuilt Redis trust.
         await directory.extend(session.id, proof.expiresAt);
@@ -78,6 +103,7 @@ export function redisSessionCache(deps: {
   return {
     async create(s) {
       await db.create(s);
+      known.set(s.tokenHash, s.id);
       await load({ id: s.id, tokenHash: s.tokenHash, expiresAt: s.expiresAt }, s.now).catch(() => undefined);
     },
     // Outside the lock path a Redis outage need not fail the request: the database knows the session
@@ -89,6 +115,7 @@ export function redisSessionCache(deps: {
       }),
     touchFor,
     end: (id, now) => db.end(id, now),
+    knownId: known.get,
     endInRedis: (tokenHash) =>
       guard(redis.sessionEnd(keys.session(tokenHash), keys.sessionEvents(tokenHash), ENDED_MS)),
   };
