@@ -118,17 +118,15 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
 
   // JSON in and out: a text body is refused with 415 instead of reaching a handler as a string.
   app.removeContentTypeParser('text/plain');
-  app.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
   // server.close() only ends the connections idle at that moment: one kept alive after answering a request
   // that was in flight would hold the shutdown until keepAliveTimeout. Once closing, answer and hang up.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
   registerErrorHandling(app);
   app.addSchema(ErrorBody);
@@ -154,7 +152,9 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       },
     },
   });
+  // Hooks on every request are plain callbacks, not async functions: no promise per request.
   app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
     if (!request.url.startsWith('/api/'))
       return pageHeaders(request.raw, reply.raw, (e) => done(e as Error | undefined));
     void reply.headers(API_HEADERS);

@@ -82,7 +82,7 @@ const confirmResult = (status: number) =>
   status === 201 ? 'paid' : status === 402 ? 'declined' : 'rejected';
 
 export function instrument(app: FastifyInstance, metrics: Metrics, onServerError?: () => void): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, not the URL: IDs in paths would make label sets unbounded.
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
@@ -93,5 +93,6 @@ export function instrument(app: FastifyInstance, metrics: Metrics, onServerError
     if (route === '/api/lock') metrics.lockAttempts.inc({ result: lockResult(status) });
     else if (route === '/api/confirm') metrics.confirms.inc({ result: confirmResult(status) });
     if (status >= 500) onServerError?.();
+    done();
   });
 }

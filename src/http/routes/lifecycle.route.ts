@@ -16,6 +16,9 @@ import {
   SESSION_SECURITY,
 } from '../schemas.js';
 
+// The hot path's answers are small, and so are its bodies: no compression hooks on these routes.
+const SMALL = { compress: false, decompress: false } as const;
+
 export const lifecycleRoutes =
   (s: AppServices): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -24,6 +27,7 @@ export const lifecycleRoutes =
     app.post(
       '/api/lock',
       {
+        ...SMALL,
         // No preHandler: the session is checked in the same step as the seats (one round trip).
         schema: {
           tags: ['seats'],
@@ -50,6 +54,7 @@ export const lifecycleRoutes =
     app.post(
       '/api/lock/best',
       {
+        ...SMALL,
         schema: {
           tags: ['seats'],
           operationId: 'lockBestSeats',
@@ -75,6 +80,7 @@ export const lifecycleRoutes =
     app.post(
       '/api/cancel-lock',
       {
+        ...SMALL,
         schema: {
           tags: ['seats'],
           operationId: 'cancelLocks',
@@ -94,6 +100,7 @@ export const lifecycleRoutes =
     app.post(
       '/api/confirm',
       {
+        ...SMALL,
         preHandler: session,
         schema: {
           tags: ['seats'],

@@ -115,6 +115,15 @@ export function holdRepository(db: Db): HoldStore {
       return checkHeld(rows.map(toState), sessionId, now);
     },
 
+    async takenIds(eventId, now) {
+      const { rows } = await db.query<{ id: string }>(
+        `SELECT id FROM seats
+          WHERE event_id = $1 AND (status = 'confirmed' OR (status = 'locked' AND lock_until > $2))`,
+        [eventId, now],
+      );
+      return rows.map((r) => r.id);
+    },
+
     async live(eventId, now) {
       const { rows } = await db.query<{ id: string; locked_by: string; lock_until: Date }>(
         `SELECT id, locked_by, lock_until FROM seats WHERE event_id = $1 AND status = 'locked' AND lock_until > $2`,
