@@ -214,7 +214,7 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     queue: rooms.queue,
     locks,
     best: new BestAvailableService(
-      { layouts, seats: repos.seats, holds, locks, sessions: sessionService, clock },
+      { layouts, holds, locks, sessions: sessionService, clock },
       { maxSeatsPerSession: config.MAX_SEATS_PER_SESSION },
     ),
     confirms: new ConfirmService({

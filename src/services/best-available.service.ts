@@ -4,7 +4,7 @@ import { isUuid } from '../domain/validation.js';
 import { Claims } from './best-available-claims.js';
 import type { EventLayout, LayoutCache } from './layout-cache.js';
 import type { LockResult, LockService } from './lock.service.js';
-import type { Clock, HoldStore, SeatRepository } from './ports.js';
+import type { Clock, HoldStore } from './ports.js';
 import type { SessionService } from './session.service.js';
 
 // Each lost race rules out at least one more seat, so a few rounds settle any rush of one instance;
@@ -26,7 +26,7 @@ export interface BestRequest extends BestFilter {
  * Best available: reads which seats are free now, picks the best block (src/domain/best-available.ts),
  * and locks it through the same all-or-nothing lock as POST /api/lock. The lock decides: a block
  * taken in the meantime fails it as a whole, and the pick runs again without those seats, so no seat
- * is ever chosen twice. The read takes no lock: the sold seats and the live holds, asked side by side.
+ * is ever chosen twice. The read takes no lock: the seats sold or held now, as the lock path sees them.
  */
 export class BestAvailableService {
   private readonly rows = new WeakMap<EventLayout, { rows: SeatRows; index: Map<string, number> }>();
@@ -35,7 +35,6 @@ export class BestAvailableService {
   constructor(
     private readonly deps: {
       layouts: LayoutCache;
-      seats: SeatRepository;
       holds: HoldStore;
       locks: LockService;
       sessions: SessionService;
@@ -131,13 +130,8 @@ export class BestAvailableService {
 
   /** Seats that may be sold now: 1 for free, 0 for sold or held by anyone (this session included). */
   private async free(eventId: string, size: number, index: Map<string, number>): Promise<Uint8Array> {
-    const [sold, holds] = await Promise.all([
-      this.deps.seats.soldIds(eventId),
-      this.deps.holds.live(eventId, this.deps.clock.now()),
-    ]);
     const free = new Uint8Array(size).fill(1);
-    take(free, index, sold);
-    take(free, index, holds.keys());
+    take(free, index, await this.deps.holds.takenIds(eventId, this.deps.clock.now()));
     return free;
   }
 

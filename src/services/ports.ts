@@ -177,6 +177,8 @@ export interface HoldStore {
   check(sessionId: string, eventId: string, seatIds: readonly string[], now: Date): Promise<HoldCheck>;
   /** Live holds of an event, by seat. */
   live(eventId: string, now: Date): Promise<Map<string, LiveHold>>;
+  /** The seats of an event sold or held now (by anyone), as the lock path sees them: what is not free. */
+  takenIds(eventId: string, now: Date): Promise<string[]>;
   /** Drops holds on seats just sold (nothing to do where holds live in the seats table). */
   forget(sessionId: string, eventId: string, seatIds: readonly string[]): Promise<void>;
   /** Seats a refund put back on sale: forget any sold mark kept outside the database. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../src/infra/clock.js';
 import { ADMIN_TOKEN, startApp, type TestApp } from '../helpers/app.js';
 import { pickRandom, request } from '../helpers/http.js';
 import { engineStores } from '../helpers/stores.js';
@@ -241,3 +242,43 @@ describe.each(stores.map((s) => [s.name, s] as const))('best available races on 
     expect(answers.filter((r, i) => r.status === 200 && asks[i]!.kind === 'best').length).toBeGreaterThan(30);
   });
 });
+
+describe.each(stores.map((s) => [s.name, s] as const))(
+  'best available and lapsed holds on %s',
+  (_name, store) => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startApp(store, { clock: 'manual', env: { LOCK_TTL_SECONDS: '60' } });
+    });
+    afterAll(() => t.close());
+
+    it('a hold past its deadline (not yet swept) does not keep the best seats from being chosen', async () => {
+      const { eventID } = (await t.api.post('/api/events', theatre, { admin: true })).body;
+      const seats = (await t.api.get(`/api/seats/${eventID}`)).body.seats as {
+        seatID: string;
+        name: string;
+      }[];
+      const id = (name: string) => seats.find((s) => s.name === name)!.seatID;
+      const name = (seatID: string) => seats.find((s) => s.seatID === seatID)!.name;
+      const middle = [id('Stalls A-3'), id('Stalls A-4')];
+      const holder = await t.api.session();
+      expect((await t.api.post('/api/lock', { eventID, seatIDs: middle }, { session: holder })).status).toBe(
+        200,
+      );
+      const buyer = await t.api.session();
+      const whileHeld = await t.api.post('/api/lock/best', { eventID, quantity: 2 }, { session: buyer });
+      expect(whileHeld.body.chosen.map(name)).toEqual(['Stalls A-1', 'Stalls A-2']);
+
+      (t.clock as ManualClock).advance(61_000);
+      // A read of the event serves later picks for a moment of wall-clock time: let it go.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const late = await t.api.post(
+        '/api/lock/best',
+        { eventID, quantity: 2 },
+        { session: await t.api.session() },
+      );
+      expect(late.status).toBe(200);
+      expect(late.body.chosen.map(name)).toEqual(['Stalls A-3', 'Stalls A-4']);
+    });
+  },
+);

@@ -195,6 +195,24 @@ export function redisHoldStore(deps: {
       return live;
     },
 
+    async takenIds(eventId, now) {
+      // The hash as a flat array (no object of 10,000 keys), each hold read only up to its deadline.
+      const flat = await guard(redis.holdAll(keys.holds(eventId)));
+      const at = now.getTime();
+      const taken: string[] = [];
+      let ready = false;
+      for (let i = 0; i < flat.length; i += 2) {
+        const [field, value] = [flat[i]!, flat[i + 1]!];
+        const bar = value.indexOf('|');
+        if (bar >= 0) {
+          if (Number(value.slice(bar + 1, value.indexOf('|', bar + 1))) > at) taken.push(field);
+        } else if (field === READY) ready = true;
+        else taken.push(field); // sold
+      }
+      // Sold seats not loaded here yet (no lock since a flush): the database knows them.
+      return ready ? taken : [...taken, ...(await seats.soldIds(eventId))];
+    },
+
     async forget(sessionId, eventId, seatIds) {
       // The sale is committed: a Redis failure here must not turn it into an error. A seat left unmarked
       // can be held again once its hold runs out, but never sold again: the database refuses the sale.

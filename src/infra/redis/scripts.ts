@@ -265,6 +265,8 @@ export interface HoldScripts {
   holdRelease(holds: string, mine: string, ...argv: Arg[]): Promise<string[]>;
   holdEnd(holds: string, mine: string, gone: string, ...argv: Arg[]): Promise<string[]>;
   holdHeldBy(holds: string, mine: string, sessionId: string): Promise<string[]>;
+  /** The event's holds hash as field, value, field, value...: HGETALL without the client's object. */
+  holdAll(holds: string): Promise<string[]>;
   holdSell(holds: string, mine: string, ...seats: string[]): Promise<number>;
   holdLoadSold(holds: string, heads: string, ...seats: string[]): Promise<number>;
   holdUnsell(holds: string, heads: string, ...seats: string[]): Promise<number>;
@@ -281,6 +283,7 @@ const SCRIPTS: [keyof HoldScripts, number | null, string][] = [
   ['holdRelease', 2, RELEASE],
   ['holdEnd', 3, END_IN_EVENT],
   ['holdHeldBy', 2, HELD_BY],
+  ['holdAll', 1, "return redis.call('HGETALL', KEYS[1])"],
   ['holdSell', 2, SELL],
   ['holdLoadSold', 2, LOAD_SOLD],
   ['holdUnsell', 2, UNSELL],
