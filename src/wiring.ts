@@ -41,6 +41,7 @@ import {
   type Clock,
   type PaymentGateway,
   type SeatChangeBus,
+  type SeatChangeNotice,
   type SeatChanges,
   type Telemetry,
 } from './services/ports.js';
@@ -172,11 +173,23 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
   );
   // Seat maps are cached documents: a change made here drops its event's document at once, before the
   // notice goes out; changes made elsewhere drop it when their notice arrives.
+  // Best available's shared reads of an event likewise stop serving when seats there are freed.
   const seatMaps = new SeatMaps({ layouts, seats: repos.seats, holds, clock });
-  bus.subscribe({ onNotice: (n) => seatMaps.invalidate(n.eventId), onGap: () => seatMaps.invalidate() });
+  let best: BestAvailableService | undefined; // made below, once the lock service is
+  const noticed = (n: SeatChangeNotice) => {
+    seatMaps.invalidate(n.eventId);
+    if (n.freed) best?.invalidate(n.eventId);
+  };
+  bus.subscribe({
+    onNotice: noticed,
+    onGap: () => {
+      seatMaps.invalidate();
+      best?.invalidate();
+    },
+  });
   const changes: SeatChanges = {
     publish: (notice) => {
-      seatMaps.invalidate(notice.eventId);
+      noticed(notice);
       bus.publish(notice);
     },
   };
@@ -213,10 +226,10 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
     sessions: sessionService,
     queue: rooms.queue,
     locks,
-    best: new BestAvailableService(
+    best: (best = new BestAvailableService(
       { layouts, holds, locks, sessions: sessionService, clock },
       { maxSeatsPerSession: config.MAX_SEATS_PER_SESSION },
-    ),
+    )),
     confirms: new ConfirmService({
       ...repos,
       layouts,

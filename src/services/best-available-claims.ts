@@ -9,25 +9,24 @@
  */
 export class Claims {
   private tick = 0;
-  /** Seat → when its lock was won (Infinity while under way), and when it will be settled. */
-  private readonly claimed = new Map<string, { at: number; settled: Promise<void> }>();
+  /** Claims whose locks are under way: their seats, and when they will be settled (won or lost). */
+  private readonly underWay = new Map<object, { seats: readonly string[]; settled: Promise<void> }>();
+  /** Won claims in the order they were won (ticks rise), until every open read sees them. */
+  private won: { at: number; seats: readonly string[] }[] = [];
   /** Open reads: the tick at which each began, with how many began then. */
   private readonly reads = new Map<number, number>();
 
   /**
-   * Starts a read of the event's seats (or joins one that began at `began`, a `now()` taken earlier).
-   * `excluded()` lists the seats a pick on this read must leave out;
-   * `pending()` resolves when the locks under way among them are settled, won or lost (null: none).
+   * Starts a read of the event's seats (or joins one that began at `began`, a `now()` taken earlier): the
+   * wins after it stay listed (`wonSince`) until it ends. `pending()` resolves when the locks under way
+   * are settled, won or lost (null: none).
    */
-  beginRead(began = this.tick): { excluded(): string[]; pending(): Promise<unknown> | null; end(): void } {
+  beginRead(began = this.tick): { pending(): Promise<unknown> | null; end(): void } {
     this.reads.set(began, (this.reads.get(began) ?? 0) + 1);
     let open = true;
     return {
-      excluded: () => [...this.claimed].filter(([, c]) => c.at > began).map(([id]) => id),
-      pending: () => {
-        const underWay = new Set([...this.claimed.values()].filter((c) => c.at === Infinity));
-        return underWay.size > 0 ? Promise.all([...underWay].map((c) => c.settled)) : null;
-      },
+      pending: () =>
+        this.underWay.size > 0 ? Promise.all([...this.underWay.values()].map((c) => c.settled)) : null,
       end: () => {
         if (!open) return;
         open = false;
@@ -39,6 +38,24 @@ export class Claims {
     };
   }
 
+  /** The seats of locks under way: no pick may choose them. */
+  claimedSeats(): string[] {
+    const seats: string[] = [];
+    for (const claim of this.underWay.values()) for (const id of claim.seats) seats.push(id);
+    return seats;
+  }
+
+  /**
+   * Hands `apply` the seats of each win after tick `since` (a read open since then has them all), and
+   * returns the tick they go up to: the next call from there hands only newer ones.
+   */
+  wonSince(since: number, apply: (seats: readonly string[]) => void): number {
+    let i = this.won.length;
+    while (i > 0 && this.won[i - 1]!.at > since) i--;
+    for (; i < this.won.length; i++) apply(this.won[i]!.seats);
+    return this.tick;
+  }
+
   /** Where reads begin now: a read shared by later requests keeps the tick its query started at. */
   now(): number {
     return this.tick;
@@ -48,25 +65,28 @@ export class Claims {
   claim(seatIds: readonly string[]): { won(): void; lost(): void } {
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    const claim = { at: Infinity, settled };
-    for (const id of seatIds) this.claimed.set(id, claim);
+    const key = {};
+    this.underWay.set(key, { seats: seatIds, settled });
     return {
       won: () => {
-        claim.at = ++this.tick;
+        this.underWay.delete(key);
+        this.won.push({ at: ++this.tick, seats: seatIds });
         settle();
         this.forgetSeen();
       },
       lost: () => {
-        for (const id of seatIds) if (this.claimed.get(id) === claim) this.claimed.delete(id);
+        this.underWay.delete(key);
         settle();
       },
     };
   }
 
-  /** Won seats every open read began after: those reads (and all later ones) see them held. */
+  /** Wins every open read began after: those reads (and all later ones) see them held. */
   private forgetSeen(): void {
     let oldest = this.tick;
     for (const began of this.reads.keys()) oldest = Math.min(oldest, began);
-    for (const [id, c] of this.claimed) if (c.at <= oldest) this.claimed.delete(id);
+    let seen = 0;
+    while (seen < this.won.length && this.won[seen]!.at <= oldest) seen++;
+    if (seen > 0) this.won = this.won.slice(seen);
   }
 }

@@ -12,10 +12,13 @@ import type { SessionService } from './session.service.js';
 const MAX_ROUNDS = 5;
 // A pick that found nothing while locks of this instance were under way waits for them; bounded all the same.
 const MAX_WAITS = 20;
-// How long a finished read of the event serves later picks. Reading every sold seat and hold of a large
-// event is most of a pick's cost; seats this instance won since are left out by the claims, and a seat
-// taken elsewhere meanwhile only fails that lock, which then picks again without it.
-const REUSE_MS = 50;
+// How long (by the service clock) a read of the event may serve later picks. Reading every sold seat and
+// hold of a large event is most of a pick's cost (in Redis, half the CPU of a best-available lock when
+// read every 50 ms); seats this instance won since are marked in it from the claims. A read stops serving
+// sooner when seats of the event are freed (a notice: at once here, over the bus from other instances),
+// when a lock picked on it finds seats taken elsewhere, and when nothing fits on it: a refusal is only
+// made on a read that began after the request came.
+export const REUSE_MS = 250;
 
 export interface BestRequest extends BestFilter {
   eventId: string;
@@ -50,14 +53,21 @@ export class BestAvailableService {
     const invalid = this.invalid(req, this.rowsOf(layout).rows);
     if (invalid) return this.refuse(token, invalid);
 
-    // One set of claims per event while requests for it run here; dropped when the last one ends.
-    const entry = this.claims.get(req.eventId) ?? { claims: new Claims(), requests: 0, reading: null };
+    // One set of claims per event while requests for it run here or its last read serves; then dropped.
+    // (Kept between requests: a rush's locks often all answer in one turn, leaving none running for a moment.)
+    const entry = this.claims.get(req.eventId) ?? {
+      eventId: req.eventId,
+      claims: new Claims(),
+      requests: 0,
+      reading: null,
+    };
     this.claims.set(req.eventId, entry);
     entry.requests++;
     try {
       return await this.pickAndLock(token, req, layout, entry);
     } finally {
-      if (--entry.requests === 0) this.claims.delete(req.eventId);
+      entry.requests--;
+      this.dropIfIdle(entry);
     }
   }
 
@@ -73,13 +83,20 @@ export class BestAvailableService {
     const lost = new Set<string>();
     let rounds = 0;
     let waits = 0;
+    let reread = false;
     while (rounds < MAX_ROUNDS) {
       const shared = this.read(entry, req.eventId, layout.seats.length, index);
+      const reused = shared.reused;
+      shared.reused = true;
       const read = claims.beginRead(shared.began);
       let chosen: string[] | null;
       try {
-        const free = (await shared.free).slice();
-        take(free, index, read.excluded());
+        // The read, brought up to date with this instance's wins since (kept in it for later picks),
+        // less the seats of locks under way and those this request lost.
+        const seen = await shared.free;
+        shared.upTo = claims.wonSince(shared.upTo, (won) => take(seen, index, won));
+        const free = seen.slice();
+        take(free, index, claims.claimedSeats());
         take(free, index, lost);
         chosen = rows.best(free, req.quantity, req)?.map((i) => layout.seats[i]!.id) ?? null;
         // Nothing fits, but a lock under way here may yet fail and free its seats: wait for it, look again.
@@ -87,6 +104,13 @@ export class BestAvailableService {
         if (pending && waits++ < MAX_WAITS) {
           read.end();
           await pending;
+          continue;
+        }
+        // Nothing fits on a read made before this request: look at the seats as they are now.
+        // Once is enough: every read after that began after this request did.
+        if (!chosen && reused && !reread) {
+          reread = true;
+          this.retire(entry, shared);
           continue;
         }
       } finally {
@@ -102,30 +126,53 @@ export class BestAvailableService {
         claim.lost();
         if (!(isDomainError(e) && e.code === 'SEATS_UNAVAILABLE')) throw e;
         for (const id of (e.details.unavailable as string[] | undefined) ?? chosen) lost.add(id);
+        // Seats were taken since the read (elsewhere, or by a lock of this instance that lapsed in between):
+        // later picks read again instead of running into the same out-of-date seats.
+        this.retire(entry, shared);
         rounds++;
       }
     }
     throw new DomainError('SERVICE_UNAVAILABLE', 'Seats kept being taken while choosing: retry.');
   }
 
+  /** Seats of the event (or of any event) were freed: its read serves no more picks. */
+  invalidate(eventId?: string): void {
+    for (const entry of eventId === undefined ? this.claims.values() : [this.claims.get(eventId)])
+      if (entry?.reading) this.retire(entry, entry.reading);
+  }
+
   /**
-   * The event's seats as a read under way or just finished (for REUSE_MS) has them, or a new read: in a
-   * rush, requests share reads instead of each reading every sold seat and hold of the event. A shared
+   * The event's seats as a read under way or lately finished (up to REUSE_MS) has them, or a new read: in
+   * a rush, requests share reads instead of each reading every sold seat and hold of the event. A shared
    * read keeps the tick it began at, and stays open in the claims while it serves, so seats won since are
    * left out of the picks made on it (see Claims).
    */
-  private read(entry: Requests, eventId: string, size: number, index: Map<string, number>) {
-    if (entry.reading) return entry.reading;
+  private read(entry: Requests, eventId: string, size: number, index: Map<string, number>): Reading {
+    const now = this.deps.clock.now().getTime();
+    if (entry.reading && now - entry.reading.at < REUSE_MS) return entry.reading;
+    if (entry.reading) this.retire(entry, entry.reading);
     const began = entry.claims.now();
     const open = entry.claims.beginRead(began);
-    const reading = { began, free: this.free(eventId, size, index) };
+    const free = this.free(eventId, size, index);
+    const reading: Reading = { began, at: now, upTo: began, free, reused: false, end: () => open.end() };
     entry.reading = reading;
-    const retire = () => {
-      if (entry.reading === reading) entry.reading = null;
-      open.end();
-    };
-    reading.free.then(() => setTimeout(retire, REUSE_MS).unref(), retire);
+    reading.free.then(
+      () => setTimeout(() => this.retire(entry, reading), REUSE_MS).unref(),
+      () => this.retire(entry, reading),
+    );
     return reading;
+  }
+
+  /** The read serves no more picks (those under way on it finish). */
+  private retire(entry: Requests, reading: Reading): void {
+    if (entry.reading === reading) entry.reading = null;
+    reading.end();
+    this.dropIfIdle(entry);
+  }
+
+  private dropIfIdle(entry: Requests): void {
+    if (entry.requests === 0 && !entry.reading && this.claims.get(entry.eventId) === entry)
+      this.claims.delete(entry.eventId);
   }
 
   /** Seats that may be sold now: 1 for free, 0 for sold or held by anyone (this session included). */
@@ -166,11 +213,26 @@ export class BestAvailableService {
   }
 }
 
-/** The best-available requests running for one event on this instance, and the read they share. */
+/** The best-available requests of one event on this instance, and the read they share. */
 interface Requests {
+  eventId: string;
   claims: Claims;
   requests: number;
-  reading: { began: number; free: Promise<Uint8Array> } | null;
+  reading: Reading | null;
+}
+
+/** A read of the event's seats: begun at a tick of the claims, shared while it serves. */
+interface Reading {
+  began: number;
+  /** Service-clock ms at which it began: a test clock moved on makes it old too. */
+  at: number;
+  /** The tick up to which this instance's wins are marked in `free`. */
+  upTo: number;
+  free: Promise<Uint8Array>;
+  /** Whether a pick has used it already: a later one did not start it, so it may be out of date. */
+  reused: boolean;
+  /** Closes it in the claims (idempotent). */
+  end(): void;
 }
 
 function take(free: Uint8Array, index: Map<string, number>, seatIds: Iterable<string>): void {

@@ -73,7 +73,7 @@ async function drain(batch: (limit: number) => Promise<string[]>, changes: SeatC
   for (let i = 0; i < MAX_BATCHES; i++) {
     const freed = await batch(BATCH);
     total += freed.length;
-    if (freed.length > 0) changes.publish({ seatIds: freed });
+    if (freed.length > 0) changes.publish({ seatIds: freed, freed: true });
     if (freed.length < BATCH) break;
   }
   return total;

@@ -108,7 +108,8 @@ export class LockService {
     const named = layout ? seatIds?.filter((id) => layout.ids.has(id)) : seatIds?.filter(isUuid);
     const result = await this.deps.holds.release({ session, eventId, seatIds: named });
     if (!result) throw new DomainError('SESSION_REQUIRED');
-    if (result.released.length > 0) this.deps.changes.publish({ eventId, seatIds: result.released });
+    if (result.released.length > 0)
+      this.deps.changes.publish({ eventId, seatIds: result.released, freed: true });
     if (result.released.length === 0) return { released: [] };
     const { seatIDs, places } = layout
       ? presentHeld(layout, result.released)

@@ -348,6 +348,8 @@ export interface SeatChangeNotice {
   /** The seats' event, when the publisher knows it; listeners otherwise find it by seat. */
   eventId?: string;
   seatIds: string[];
+  /** Some of the seats may have been freed (released, lapsed, refunded), not only taken. */
+  freed?: true;
 }
 
 /** What the services tell after each change they commit. */

@@ -92,6 +92,6 @@ export class RefundService {
       // Committed already: repeating the cancel puts them back. Until then a lock may refuse them.
       this.deps.onError?.(e);
     }
-    this.deps.changes.publish({ eventId, seatIds: [...seatIds] });
+    this.deps.changes.publish({ eventId, seatIds: [...seatIds], freed: true });
   }
 }

@@ -61,6 +61,6 @@ export class SessionService {
 
   async end(session: Session): Promise<void> {
     const released = await this.deps.holds.endSession(session, this.deps.clock.now());
-    if (released && released.length > 0) this.deps.changes.publish({ seatIds: released });
+    if (released && released.length > 0) this.deps.changes.publish({ seatIds: released, freed: true });
   }
 }

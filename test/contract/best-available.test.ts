@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/infra/clock.js';
+import { REUSE_MS } from '../../src/services/best-available.service.js';
 import { ADMIN_TOKEN, startApp, type TestApp } from '../helpers/app.js';
 import { pickRandom, request } from '../helpers/http.js';
 import { engineStores } from '../helpers/stores.js';
@@ -252,7 +253,8 @@ describe.each(stores.map((s) => [s.name, s] as const))(
     });
     afterAll(() => t.close());
 
-    it('a hold past its deadline (not yet swept) does not keep the best seats from being chosen', async () => {
+    /** A new theatre event, with its seats' IDs by name and names by ID. */
+    async function theatreEvent() {
       const { eventID } = (await t.api.post('/api/events', theatre, { admin: true })).body;
       const seats = (await t.api.get(`/api/seats/${eventID}`)).body.seats as {
         seatID: string;
@@ -260,6 +262,11 @@ describe.each(stores.map((s) => [s.name, s] as const))(
       }[];
       const id = (name: string) => seats.find((s) => s.name === name)!.seatID;
       const name = (seatID: string) => seats.find((s) => s.seatID === seatID)!.name;
+      return { eventID: eventID as string, id, name };
+    }
+
+    it('a hold past its deadline (not yet swept) does not keep the best seats from being chosen', async () => {
+      const { eventID, id, name } = await theatreEvent();
       const middle = [id('Stalls A-3'), id('Stalls A-4')];
       const holder = await t.api.session();
       expect((await t.api.post('/api/lock', { eventID, seatIDs: middle }, { session: holder })).status).toBe(
@@ -271,7 +278,7 @@ describe.each(stores.map((s) => [s.name, s] as const))(
 
       (t.clock as ManualClock).advance(61_000);
       // A read of the event serves later picks for a moment of wall-clock time: let it go.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, REUSE_MS + 50));
       const late = await t.api.post(
         '/api/lock/best',
         { eventID, quantity: 2 },
@@ -279,6 +286,63 @@ describe.each(stores.map((s) => [s.name, s] as const))(
       );
       expect(late.status).toBe(200);
       expect(late.body.chosen.map(name)).toEqual(['Stalls A-3', 'Stalls A-4']);
+    });
+
+    it('refuses only on a read made after the request came: a hold that lapsed just before is found', async () => {
+      const { eventID } = (
+        await t.api.post(
+          '/api/events',
+          { name: 'Two seats', currency: 'EUR', layout: { rows: 1, seatsPerRow: 2, price: 10 } },
+          { admin: true },
+        )
+      ).body;
+      const seatIDs = (await t.api.get(`/api/seats/${eventID}`)).body.seats.map(
+        (s: { seatID: string }) => s.seatID,
+      );
+      const clock = t.clock as ManualClock;
+      expect(
+        (await t.api.post('/api/lock', { eventID, seatIDs }, { session: await t.api.session() })).status,
+      ).toBe(200);
+      clock.advance(60_000 - REUSE_MS / 4);
+      const first = await t.api.post(
+        '/api/lock/best',
+        { eventID, quantity: 2 },
+        { session: await t.api.session() },
+      );
+      expect(first.body.error).toBe('NO_SEATS_TOGETHER');
+
+      // The hold lapses while the read that refusal was made on may still serve picks, but not a refusal.
+      clock.advance(REUSE_MS / 2);
+      const next = await t.api.post(
+        '/api/lock/best',
+        { eventID, quantity: 2 },
+        { session: await t.api.session() },
+      );
+      expect(next.status).toBe(200);
+      expect([...next.body.chosen].sort()).toEqual([...seatIDs].sort());
+    });
+
+    it('a seat released here is seen by the next pick at once', async () => {
+      const { eventID, id, name } = await theatreEvent();
+      const holder = await t.api.session();
+      const middle = [id('Stalls A-3'), id('Stalls A-4')];
+      expect((await t.api.post('/api/lock', { eventID, seatIDs: middle }, { session: holder })).status).toBe(
+        200,
+      );
+      const before = await t.api.post(
+        '/api/lock/best',
+        { eventID, quantity: 2 },
+        { session: await t.api.session() },
+      );
+      expect(before.body.chosen.map(name)).toEqual(['Stalls A-1', 'Stalls A-2']);
+
+      expect((await t.api.post('/api/cancel-lock', { eventID }, { session: holder })).status).toBe(200);
+      const after = await t.api.post(
+        '/api/lock/best',
+        { eventID, quantity: 2 },
+        { session: await t.api.session() },
+      );
+      expect(after.body.chosen.map(name)).toEqual(['Stalls A-3', 'Stalls A-4']);
     });
   },
 );

@@ -7,6 +7,7 @@ import { Outbox } from '../../src/infra/bus/outbox.js';
 import { SseConnection } from '../../src/http/sse.js';
 import { EventChannel } from '../../src/services/seat-feed-channel.js';
 import type { SeatChange } from '../../src/domain/seat-feed.js';
+import type { SeatChangeNotice } from '../../src/services/ports.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const msg = (id: number, seats = 1) =>
@@ -103,6 +104,35 @@ describe('notices on the wire', () => {
       );
     }
     expect(encodeNotices('inst', [])).toEqual([]);
+  });
+
+  it('carries whether seats were freed, merged per event: freed if any notice was', async () => {
+    const payloads = encodeNotices('i', [
+      { eventId: 'ev', seatIds: ['a'], freed: true },
+      { eventId: 'ev2', seatIds: ['b'] },
+      { seatIds: ['c'], freed: true },
+    ]);
+    expect(decodeNotices(payloads[0]!)!.notices).toEqual([
+      { eventId: 'ev', seatIds: ['a'], freed: true },
+      { eventId: 'ev2', seatIds: ['b'] },
+      { seatIds: ['c'], freed: true },
+    ]);
+    const sent: SeatChangeNotice[][] = [];
+    const outbox = new Outbox({
+      encode: (notices) => [JSON.stringify(notices)],
+      send: async (p) => void sent.push(...p.map((x) => JSON.parse(x) as SeatChangeNotice[])),
+      onError: () => undefined,
+      lingerMs: 5,
+    });
+    outbox.push({ eventId: 'a', seatIds: ['1'] });
+    outbox.push({ eventId: 'a', seatIds: ['2'], freed: true });
+    outbox.push({ eventId: 'b', seatIds: ['3'] });
+    await vi.waitFor(() => expect(sent.length).toBe(1));
+    expect(sent[0]).toEqual([
+      { eventId: 'a', seatIds: ['1', '2'], freed: true },
+      { eventId: 'b', seatIds: ['3'] },
+    ]);
+    await outbox.close();
   });
 
   it('reads the one-notice form of earlier versions, and ignores anything malformed', () => {

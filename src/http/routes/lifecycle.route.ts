@@ -64,8 +64,10 @@ export const lifecycleRoutes =
             'nearest the middle of the row; if the venue ranks its seats, the block whose worst seat ranks ' +
             'best, then the lowest sum of ranks. A block that would leave a single free seat stranded next ' +
             'to it is avoided when another block in the same row, or in a row as good, does not. Holds ' +
-            "like `POST /api/lock` (and refreshes the session's other holds in the event). No fitting " +
-            'block: `409 NO_SEATS_TOGETHER`.',
+            "like `POST /api/lock` (and refreshes the session's other holds in the event). In a rush picks " +
+            'share a view of the event for up to 250 ms (released seats end it as their notice arrives); a ' +
+            'hold that runs out in that time may be passed over. No fitting block (judged on a view taken ' +
+            'after the request arrived): `409 NO_SEATS_TOGETHER`.',
           security: SESSION_SECURITY,
           body: BestRequest,
           response: { 200: BestResponse, ...errors(400, 401, 404, 409, 422, 429, 503) },

@@ -5,7 +5,8 @@ import type { SeatChangeNotice } from '../../services/ports.js';
 export const MAX_PAYLOAD_BYTES = 7900;
 
 /**
- * Notices on the wire: `{"i": instance, "n": [{"e": event?, "s": [seat IDs]}, …]}`, as many notices in
+ * Notices on the wire: `{"i": instance, "n": [{"e": event?, "f": 1?, "s": [seat IDs]}, …]}` (`f`: some
+ * seats were freed), as many notices in
  * one payload as fit (a notice too big for one is split across payloads), so that a burst of bookings in
  * many events is one message, not one per event. `i` lets an instance skip its own notices, which it has
  * already delivered to itself.
@@ -26,7 +27,8 @@ export function encodeNotices(
     size = empty;
   };
   for (const notice of notices) {
-    const open = notice.eventId === undefined ? '{"s":[' : `{"e":${JSON.stringify(notice.eventId)},"s":[`;
+    const event = notice.eventId === undefined ? '' : `"e":${JSON.stringify(notice.eventId)},`;
+    const open = `{${event}${notice.freed ? '"f":1,' : ''}"s":[`;
     // An entry costs its opening, its closing `]}`, and a comma when it is not the payload's first.
     const entryCost = () => Buffer.byteLength(open) + ']}'.length + (entries.length > 0 ? 1 : 0);
     let items: string[] = [];
@@ -60,9 +62,13 @@ const isString = (v: unknown): v is string => typeof v === 'string';
 
 function noticeOf(raw: unknown): SeatChangeNotice | null {
   if (typeof raw !== 'object' || raw === null) return null;
-  const { e, s } = raw as Record<string, unknown>;
+  const { e, s, f } = raw as Record<string, unknown>;
   if (!Array.isArray(s) || !s.every(isString) || (e !== undefined && !isString(e))) return null;
-  return e === undefined ? { seatIds: s } : { eventId: e, seatIds: s };
+  return {
+    ...(e === undefined ? {} : { eventId: e }),
+    seatIds: s,
+    ...(f === 1 ? { freed: true as const } : {}),
+  };
 }
 
 /**

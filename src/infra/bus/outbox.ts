@@ -19,11 +19,11 @@ const LINGER_MS = 10;
 
 /**
  * Notices waiting to go out on the bus. A batch waits a few milliseconds for more, notices merge by
- * event (also while a send is in flight), and a batch goes out as few payloads as fit, so a burst of
+ * event (also while a send is in flight; freed if any of them was), and a batch goes out as few payloads as fit, so a burst of
  * bookings becomes a few messages; a failed send is retried. The bookings that published never wait.
  */
 export class Outbox {
-  private pending = new Map<string | undefined, Set<string>>();
+  private pending = new Map<string | undefined, { seats: Set<string>; freed: boolean }>();
   private size = 0;
   private flushing: Promise<void> | undefined;
   private closed = false;
@@ -36,8 +36,10 @@ export class Outbox {
       this.o.onError(new Error('seat change outbox full: notice dropped'));
       return;
     }
-    let seats = this.pending.get(notice.eventId);
-    if (!seats) this.pending.set(notice.eventId, (seats = new Set()));
+    let merged = this.pending.get(notice.eventId);
+    if (!merged) this.pending.set(notice.eventId, (merged = { seats: new Set(), freed: false }));
+    merged.freed ||= notice.freed === true;
+    const { seats } = merged;
     for (const id of notice.seatIds) {
       if (!seats.has(id)) this.size++;
       seats.add(id);
@@ -58,17 +60,18 @@ export class Outbox {
       const batch = this.pending;
       this.pending = new Map();
       this.size = 0;
-      const payloads = this.o.encode(
-        [...batch].map(([eventId, seats]) =>
-          eventId === undefined ? { seatIds: [...seats] } : { eventId, seatIds: [...seats] },
-        ),
-      );
+      const notices = [...batch].map(([eventId, { seats, freed }]) => ({
+        ...(eventId === undefined ? {} : { eventId }),
+        seatIds: [...seats],
+        ...(freed ? { freed: true as const } : {}),
+      }));
+      const payloads = this.o.encode(notices);
       try {
         await this.o.send(payloads);
       } catch (e) {
         this.o.onError(e);
         if (this.closed) return;
-        for (const [eventId, seats] of batch) this.push({ eventId, seatIds: [...seats] });
+        for (const notice of notices) this.push(notice);
         await new Promise((r) => setTimeout(r, this.o.retryMs ?? 1000).unref());
       }
     }
