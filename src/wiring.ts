@@ -179,6 +179,7 @@ export async function createContainer(config: Config, o: Overrides = {}): Promis
   const noticed = (n: SeatChangeNotice) => {
     seatMaps.invalidate(n.eventId);
     if (n.freed) best?.invalidate(n.eventId);
+    else if (n.eventId) best?.taken(n.eventId, n.seatIds);
   };
   bus.subscribe({
     onNotice: noticed,

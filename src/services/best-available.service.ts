@@ -15,7 +15,8 @@ const MAX_WAITS = 20;
 // How long (by the service clock) a read of the event may serve later picks. Reading every sold seat and
 // hold of a large event is most of a pick's cost (in Redis, half the CPU of a best-available lock when
 // read every 50 ms); seats this instance won since are marked in it from the claims. A read stops serving
-// sooner when seats of the event are freed (a notice: at once here, over the bus from other instances),
+// sooner when seats of the event are freed (a notice: at once here, over the bus from other instances;
+// notices of seats taken are marked in it instead),
 // when a lock picked on it finds seats taken elsewhere, and when nothing fits on it: a refusal is only
 // made on a read that began after the request came.
 export const REUSE_MS = 250;
@@ -95,6 +96,7 @@ export class BestAvailableService {
         // less the seats of locks under way and those this request lost.
         const seen = await shared.free;
         shared.upTo = claims.wonSince(shared.upTo, (won) => take(seen, index, won));
+        take(seen, index, shared.noticed.splice(0));
         const free = seen.slice();
         take(free, index, claims.claimedSeats());
         take(free, index, lost);
@@ -135,6 +137,14 @@ export class BestAvailableService {
     throw new DomainError('SERVICE_UNAVAILABLE', 'Seats kept being taken while choosing: retry.');
   }
 
+  /**
+   * Seats of the event were taken (held or sold, here or on another instance): marked so in its read, so
+   * that no later pick on it chooses them (a session's own holds above all: re-locking them would succeed).
+   */
+  taken(eventId: string, seatIds: readonly string[]): void {
+    this.claims.get(eventId)?.reading?.noticed.push(...seatIds);
+  }
+
   /** Seats of the event (or of any event) were freed: its read serves no more picks. */
   invalidate(eventId?: string): void {
     for (const entry of eventId === undefined ? this.claims.values() : [this.claims.get(eventId)])
@@ -154,7 +164,15 @@ export class BestAvailableService {
     const began = entry.claims.now();
     const open = entry.claims.beginRead(began);
     const free = this.free(eventId, size, index);
-    const reading: Reading = { began, at: now, upTo: began, free, reused: false, end: () => open.end() };
+    const reading: Reading = {
+      began,
+      at: now,
+      upTo: began,
+      noticed: [],
+      free,
+      reused: false,
+      end: () => open.end(),
+    };
     entry.reading = reading;
     reading.free.then(
       () => setTimeout(() => this.retire(entry, reading), REUSE_MS).unref(),
@@ -228,6 +246,8 @@ interface Reading {
   at: number;
   /** The tick up to which this instance's wins are marked in `free`. */
   upTo: number;
+  /** Seats taken since it began, as notices told, not yet marked in `free`. */
+  noticed: string[];
   free: Promise<Uint8Array>;
   /** Whether a pick has used it already: a later one did not start it, so it may be out of date. */
   reused: boolean;

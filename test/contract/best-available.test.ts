@@ -265,6 +265,16 @@ describe.each(stores.map((s) => [s.name, s] as const))(
       return { eventID: eventID as string, id, name };
     }
 
+    /** A new event of one row of two seats, and their IDs. */
+    async function twoSeats() {
+      const layout = { rows: 1, seatsPerRow: 2, price: 10 };
+      const { eventID } = (
+        await t.api.post('/api/events', { name: 'Two seats', currency: 'EUR', layout }, { admin: true })
+      ).body;
+      const seats = (await t.api.get(`/api/seats/${eventID}`)).body.seats as { seatID: string }[];
+      return { eventID: eventID as string, seatIDs: seats.map((s) => s.seatID) };
+    }
+
     it('a hold past its deadline (not yet swept) does not keep the best seats from being chosen', async () => {
       const { eventID, id, name } = await theatreEvent();
       const middle = [id('Stalls A-3'), id('Stalls A-4')];
@@ -289,16 +299,7 @@ describe.each(stores.map((s) => [s.name, s] as const))(
     });
 
     it('refuses only on a read made after the request came: a hold that lapsed just before is found', async () => {
-      const { eventID } = (
-        await t.api.post(
-          '/api/events',
-          { name: 'Two seats', currency: 'EUR', layout: { rows: 1, seatsPerRow: 2, price: 10 } },
-          { admin: true },
-        )
-      ).body;
-      const seatIDs = (await t.api.get(`/api/seats/${eventID}`)).body.seats.map(
-        (s: { seatID: string }) => s.seatID,
-      );
+      const { eventID, seatIDs } = await twoSeats();
       const clock = t.clock as ManualClock;
       expect(
         (await t.api.post('/api/lock', { eventID, seatIDs }, { session: await t.api.session() })).status,
@@ -320,6 +321,18 @@ describe.each(stores.map((s) => [s.name, s] as const))(
       );
       expect(next.status).toBe(200);
       expect([...next.body.chosen].sort()).toEqual([...seatIDs].sort());
+    });
+
+    it('never picks a seat the session has just held with an ordinary lock', async () => {
+      const { eventID, seatIDs } = await twoSeats();
+      const session = await t.api.session();
+      const first = await t.api.post('/api/lock/best', { eventID, quantity: 1 }, { session });
+      expect(first.status).toBe(200);
+      const other = seatIDs.find((id) => id !== first.body.chosen[0])!;
+      expect((await t.api.post('/api/lock', { eventID, seatIDs: [other] }, { session })).status).toBe(200);
+      const again = await t.api.post('/api/lock/best', { eventID, quantity: 1 }, { session });
+      expect(again.status).toBe(409);
+      expect(again.body.error).toBe('NO_SEATS_TOGETHER');
     });
 
     it('a seat released here is seen by the next pick at once', async () => {
