@@ -29,6 +29,17 @@ const theatre = {
   ],
 };
 
+/** A new event: its ID, its seat IDs in map order, IDs by seat name, and the names of some IDs. */
+async function venue(t: TestApp, body: object = theatre) {
+  const { eventID } = (await t.api.post('/api/events', body, { admin: true })).body;
+  const seats = (await t.api.get(`/api/seats/${eventID}`)).body.seats as { seatID: string; name: string }[];
+  const byName = new Map(seats.map((s) => [s.name, s.seatID]));
+  const names = (ids: string[]) => ids.map((id) => seats.find((s) => s.seatID === id)!.name);
+  return { eventID: eventID as string, seatIDs: seats.map((s) => s.seatID), byName, names };
+}
+
+const twoSeats = { name: 'Two seats', currency: 'EUR', layout: { rows: 1, seatsPerRow: 2, price: 10 } };
+
 describe.each(stores.map((s) => [s.name, s] as const))('best available on %s', (_name, store) => {
   let t: TestApp;
   beforeAll(async () => {
@@ -36,19 +47,11 @@ describe.each(stores.map((s) => [s.name, s] as const))('best available on %s', (
   });
   afterAll(() => t.close());
 
-  async function venue(body: object = theatre) {
-    const { eventID } = (await t.api.post('/api/events', body, { admin: true })).body;
-    const seats = (await t.api.get(`/api/seats/${eventID}`)).body.seats as { seatID: string; name: string }[];
-    const byName = new Map(seats.map((s) => [s.name, s.seatID]));
-    const names = (ids: string[]) => ids.map((id) => seats.find((s) => s.seatID === id)!.name);
-    return { eventID, byName, names };
-  }
-
   const best = (session: string | undefined, body: object) =>
     t.api.post('/api/lock/best', body, session ? { session } : {});
 
   it('holds the best block: front row, middle, and answers like a lock plus the seats chosen', async () => {
-    const { eventID, names } = await venue();
+    const { eventID, names } = await venue(t);
     const sid = await t.api.session();
     const res = await best(sid, { eventID, quantity: 2 });
     expect(res.status).toBe(200);
@@ -78,7 +81,7 @@ describe.each(stores.map((s) => [s.name, s] as const))('best available on %s', (
   });
 
   it('filters by category, section and accessibility', async () => {
-    const { eventID, names } = await venue();
+    const { eventID, names } = await venue(t);
     const pick = async (filter: object) => {
       const res = await best(await t.api.session(), { eventID, quantity: 2, ...filter });
       expect(res.status).toBe(200);
@@ -94,7 +97,7 @@ describe.each(stores.map((s) => [s.name, s] as const))('best available on %s', (
   });
 
   it('no block that fits: 409 NO_SEATS_TOGETHER, nothing held', async () => {
-    const { eventID } = await venue();
+    const { eventID } = await venue(t);
     const sid = await t.api.session();
     const res = await best(sid, { eventID, quantity: 7 });
     expect(res.status).toBe(409);
@@ -126,7 +129,7 @@ describe.each(stores.map((s) => [s.name, s] as const))('best available on %s', (
   });
 
   it('refuses bad requests with a clear 4xx', async () => {
-    const { eventID } = await venue();
+    const { eventID } = await venue(t);
     const sid = await t.api.session();
     const cases: [object, string | undefined, number, string, string?][] = [
       [{ eventID, quantity: 0 }, sid, 400, 'VALIDATION_ERROR', 'quantity'],
@@ -253,38 +256,16 @@ describe.each(stores.map((s) => [s.name, s] as const))(
     });
     afterAll(() => t.close());
 
-    /** A new theatre event, with its seats' IDs by name and names by ID. */
-    async function theatreEvent() {
-      const { eventID } = (await t.api.post('/api/events', theatre, { admin: true })).body;
-      const seats = (await t.api.get(`/api/seats/${eventID}`)).body.seats as {
-        seatID: string;
-        name: string;
-      }[];
-      const id = (name: string) => seats.find((s) => s.name === name)!.seatID;
-      const name = (seatID: string) => seats.find((s) => s.seatID === seatID)!.name;
-      return { eventID: eventID as string, id, name };
-    }
-
-    /** A new event of one row of two seats, and their IDs. */
-    async function twoSeats() {
-      const layout = { rows: 1, seatsPerRow: 2, price: 10 };
-      const { eventID } = (
-        await t.api.post('/api/events', { name: 'Two seats', currency: 'EUR', layout }, { admin: true })
-      ).body;
-      const seats = (await t.api.get(`/api/seats/${eventID}`)).body.seats as { seatID: string }[];
-      return { eventID: eventID as string, seatIDs: seats.map((s) => s.seatID) };
-    }
-
     it('a hold past its deadline (not yet swept) does not keep the best seats from being chosen', async () => {
-      const { eventID, id, name } = await theatreEvent();
-      const middle = [id('Stalls A-3'), id('Stalls A-4')];
+      const { eventID, byName, names } = await venue(t);
+      const middle = [byName.get('Stalls A-3')!, byName.get('Stalls A-4')!];
       const holder = await t.api.session();
       expect((await t.api.post('/api/lock', { eventID, seatIDs: middle }, { session: holder })).status).toBe(
         200,
       );
       const buyer = await t.api.session();
       const whileHeld = await t.api.post('/api/lock/best', { eventID, quantity: 2 }, { session: buyer });
-      expect(whileHeld.body.chosen.map(name)).toEqual(['Stalls A-1', 'Stalls A-2']);
+      expect(names(whileHeld.body.chosen)).toEqual(['Stalls A-1', 'Stalls A-2']);
 
       (t.clock as ManualClock).advance(61_000);
       // A read of the event serves later picks for a moment of wall-clock time: let it go.
@@ -295,11 +276,11 @@ describe.each(stores.map((s) => [s.name, s] as const))(
         { session: await t.api.session() },
       );
       expect(late.status).toBe(200);
-      expect(late.body.chosen.map(name)).toEqual(['Stalls A-3', 'Stalls A-4']);
+      expect(names(late.body.chosen)).toEqual(['Stalls A-3', 'Stalls A-4']);
     });
 
     it('refuses only on a read made after the request came: a hold that lapsed just before is found', async () => {
-      const { eventID, seatIDs } = await twoSeats();
+      const { eventID, seatIDs } = await venue(t, twoSeats);
       const clock = t.clock as ManualClock;
       expect(
         (await t.api.post('/api/lock', { eventID, seatIDs }, { session: await t.api.session() })).status,
@@ -324,7 +305,7 @@ describe.each(stores.map((s) => [s.name, s] as const))(
     });
 
     it('never picks a seat the session has just held with an ordinary lock', async () => {
-      const { eventID, seatIDs } = await twoSeats();
+      const { eventID, seatIDs } = await venue(t, twoSeats);
       const session = await t.api.session();
       const first = await t.api.post('/api/lock/best', { eventID, quantity: 1 }, { session });
       expect(first.status).toBe(200);
@@ -336,9 +317,9 @@ describe.each(stores.map((s) => [s.name, s] as const))(
     });
 
     it('a seat released here is seen by the next pick at once', async () => {
-      const { eventID, id, name } = await theatreEvent();
+      const { eventID, byName, names } = await venue(t);
       const holder = await t.api.session();
-      const middle = [id('Stalls A-3'), id('Stalls A-4')];
+      const middle = [byName.get('Stalls A-3')!, byName.get('Stalls A-4')!];
       expect((await t.api.post('/api/lock', { eventID, seatIDs: middle }, { session: holder })).status).toBe(
         200,
       );
@@ -347,7 +328,7 @@ describe.each(stores.map((s) => [s.name, s] as const))(
         { eventID, quantity: 2 },
         { session: await t.api.session() },
       );
-      expect(before.body.chosen.map(name)).toEqual(['Stalls A-1', 'Stalls A-2']);
+      expect(names(before.body.chosen)).toEqual(['Stalls A-1', 'Stalls A-2']);
 
       expect((await t.api.post('/api/cancel-lock', { eventID }, { session: holder })).status).toBe(200);
       const after = await t.api.post(
@@ -355,7 +336,7 @@ describe.each(stores.map((s) => [s.name, s] as const))(
         { eventID, quantity: 2 },
         { session: await t.api.session() },
       );
-      expect(after.body.chosen.map(name)).toEqual(['Stalls A-3', 'Stalls A-4']);
+      expect(names(after.body.chosen)).toEqual(['Stalls A-3', 'Stalls A-4']);
     });
   },
 );

@@ -64,10 +64,15 @@ function noticeOf(raw: unknown): SeatChangeNotice | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const { e, s, f } = raw as Record<string, unknown>;
   if (!Array.isArray(s) || !s.every(isString) || (e !== undefined && !isString(e))) return null;
+  return seatNotice(e, s, f === 1);
+}
+
+/** A notice with only the fields that say something: no `eventId: undefined`, no `freed: false`. */
+export function seatNotice(eventId: string | undefined, seatIds: string[], freed: boolean): SeatChangeNotice {
   return {
-    ...(e === undefined ? {} : { eventId: e }),
-    seatIds: s,
-    ...(f === 1 ? { freed: true as const } : {}),
+    ...(eventId === undefined ? {} : { eventId }),
+    seatIds,
+    ...(freed ? { freed: true as const } : {}),
   };
 }
 

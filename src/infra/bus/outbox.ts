@@ -1,4 +1,5 @@
 import type { SeatChangeNotice } from '../../services/ports.js';
+import { seatNotice } from './codec.js';
 
 export interface OutboxOptions {
   /** Sends payloads, all or nothing. */
@@ -19,8 +20,9 @@ const LINGER_MS = 10;
 
 /**
  * Notices waiting to go out on the bus. A batch waits a few milliseconds for more, notices merge by
- * event (also while a send is in flight; freed if any of them was), and a batch goes out as few payloads as fit, so a burst of
- * bookings becomes a few messages; a failed send is retried. The bookings that published never wait.
+ * event (also while a send is in flight; freed if any of them was), and a batch goes out as few payloads
+ * as fit, so a burst of bookings becomes a few messages; a failed send is retried. The bookings that
+ * published never wait.
  */
 export class Outbox {
   private pending = new Map<string | undefined, { seats: Set<string>; freed: boolean }>();
@@ -60,11 +62,7 @@ export class Outbox {
       const batch = this.pending;
       this.pending = new Map();
       this.size = 0;
-      const notices = [...batch].map(([eventId, { seats, freed }]) => ({
-        ...(eventId === undefined ? {} : { eventId }),
-        seatIds: [...seats],
-        ...(freed ? { freed: true as const } : {}),
-      }));
+      const notices = [...batch].map(([eventId, { seats, freed }]) => seatNotice(eventId, [...seats], freed));
       const payloads = this.o.encode(notices);
       try {
         await this.o.send(payloads);
