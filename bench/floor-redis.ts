@@ -8,20 +8,25 @@
  * Keys: `<prefix>session:<token>` = expiry ms (with a TTL); `<prefix>seats:<event>` = hash, seat ID ->
  * `free`, `sold` or `<token>|<until ms>`. The script touches a session key and an event key, so it
  * needs one Redis, not a Cluster (where those would be in different slots).
+ *
+ * With FLOOR_REDIS_SLOTS=1 it is the least a lock needs on a Redis Cluster, as the service must run:
+ * the session key and the event's hash get hash tags of their own (`{session:<token>}`,
+ * `{seats:<event>}`), so no script may touch both. A lock sends two scripts in one write, the session
+ * check and the hold, and takes the hold back in the rare case that the session turned out dead.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { floorConfig, requiredEnv, seatStatus, serveFloor, type FloorStore } from './lib/floor-common.js';
 import { dropRedisKeys } from './lib/redis-keys.js';
 
-/**
- * KEYS: the session, the event's seats. ARGV: token, now ms, until ms, seat IDs...
- * Returns -1 (no live session), 0 (a seat missing, sold or held in time by another session) or 1 (held).
- */
-const LOCK = `
+// The two halves of the lock: the session's check, and the all-or-nothing hold.
+const SESSION_CHECK = `
 local now = tonumber(ARGV[2])
 local exp = redis.call('GET', KEYS[1])
 if not exp or tonumber(exp) <= now then return -1 end
+`;
+const HOLD = `
+local now = tonumber(ARGV[2])
 local current = redis.call('HMGET', KEYS[2], unpack(ARGV, 4))
 for i = 1, #current do
   local v = current[i]
@@ -40,19 +45,39 @@ end
 redis.call('HSET', KEYS[2], unpack(fields))
 return 1
 `;
+/**
+ * KEYS: the session, the event's seats. ARGV: token, now ms, until ms, seat IDs...
+ * Returns -1 (no live session), 0 (a seat missing, sold or held in time by another session) or 1 (held).
+ */
+const LOCK = `${SESSION_CHECK}${HOLD}`;
+
+/** KEYS: the session. ARGV: token, now ms. Returns -1 (no live session) or 1. Slots mode only. */
+const CHECK_ONLY = `${SESSION_CHECK}return 1`;
+/** KEYS: the event's seats. ARGV: token, seat IDs... Lets go the seats the token holds. Slots mode only. */
+const UNDO = `
+for i = 2, #ARGV do
+  local v = redis.call('HGET', KEYS[1], ARGV[i])
+  if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. '|' then redis.call('HSET', KEYS[1], ARGV[i], 'free') end
+end
+return 1
+`;
 
 const cfg = floorConfig();
 const url = requiredEnv('REDIS_URL');
 const prefix = requiredEnv('REDIS_KEY_PREFIX');
 // Auto-pipelining as the service's client has it: under load, many requests' scripts share one write.
 const redis = new Redis(url, { keyPrefix: prefix, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+const slots = process.env.FLOOR_REDIS_SLOTS === '1';
 redis.defineCommand('floorLock', { numberOfKeys: 2, lua: LOCK });
-const floorLock = (
-  redis as unknown as { floorLock(...args: (string | number)[]): Promise<number> }
-).floorLock.bind(redis);
+// The hold alone, on the event's key only (its ARGV as the one-script lock's).
+redis.defineCommand('floorHold', { numberOfKeys: 1, lua: HOLD.replaceAll('KEYS[2]', 'KEYS[1]') });
+redis.defineCommand('floorCheck', { numberOfKeys: 1, lua: CHECK_ONLY });
+redis.defineCommand('floorUndo', { numberOfKeys: 1, lua: UNDO });
+type Script = (...args: (string | number)[]) => Promise<number>;
+const scripts = redis as unknown as Record<'floorLock' | 'floorHold' | 'floorCheck' | 'floorUndo', Script>;
 
-const sessionKey = (token: string) => `session:${token}`;
-const seatsKey = (eventId: string) => `seats:${eventId}`;
+const sessionKey = (token: string) => (slots ? `{session:${token}}` : `session:${token}`);
+const seatsKey = (eventId: string) => (slots ? `{seats:${eventId}}` : `seats:${eventId}`);
 
 const seatsOf = new Map<string, string[]>();
 for (let e = 0; e < cfg.events; e++) {
@@ -82,7 +107,9 @@ const store: FloorStore = {
   async lock(token, eventId, seatIds) {
     const now = Date.now();
     const until = now + cfg.lockTtlSeconds * 1000;
-    const r = await floorLock(sessionKey(token), seatsKey(eventId), token, now, until, ...seatIds);
+    const r = slots
+      ? await lockInSlots(token, eventId, seatIds, now, until)
+      : await scripts.floorLock(sessionKey(token), seatsKey(eventId), token, now, until, ...seatIds);
     if (r === -1) return { outcome: 'no-session' };
     if (r === 0) return { outcome: 'unavailable' };
     return { outcome: 'ok', lockUntil: new Date(until) };
@@ -92,5 +119,16 @@ const store: FloorStore = {
     await dropRedisKeys(url, prefix);
   },
 };
+
+/** The two scripts of a Cluster-safe lock, sent together (auto-pipelining: one write). */
+async function lockInSlots(token: string, eventId: string, seatIds: string[], now: number, until: number) {
+  const [live, held] = await Promise.all([
+    scripts.floorCheck(sessionKey(token), token, now),
+    scripts.floorHold(seatsKey(eventId), token, now, until, ...seatIds),
+  ]);
+  if (live !== -1) return held;
+  if (held === 1) await scripts.floorUndo(seatsKey(eventId), token, ...seatIds);
+  return -1;
+}
 
 await serveFloor(store, cfg.port);

@@ -13,7 +13,8 @@ import { runJob, startScript, type ServiceHandle } from './procs.js';
 import { dropRedisKeys } from './redis-keys.js';
 import type { CpuShares } from './row.js';
 
-export type FloorName = 'pg' | 'redis';
+/** `redis-slots`: the Redis floor as a Redis Cluster needs it (session and seats in separate slots). */
+export type FloorName = 'pg' | 'redis' | 'redis-slots';
 
 export interface FloorResult {
   floor: FloorName;
@@ -29,7 +30,7 @@ export interface FloorResult {
 }
 
 /** The floor a store's lock is compared with; PGlite has none (no server of its own to share). */
-export const floorOf = (store: string): FloorName | null =>
+export const floorOf = (store: string): 'pg' | 'redis' | null =>
   store === 'postgres' || store === 'postgres-2x' ? 'pg' : store === 'redis' ? 'redis' : null;
 
 interface RunningFloor {
@@ -55,11 +56,12 @@ async function startFloor(floor: FloorName, plan: Plan, tmp: string): Promise<Ru
     // The floor deletes its keys as it exits; this is for when it could not.
     cleanup = () => dropRedisKeys(plan.redisUrl, prefix);
   }
+  if (floor === 'redis-slots') env.FLOOR_REDIS_SLOTS = '1';
   let handle: ServiceHandle;
   try {
     handle = await startScript(
       `the ${floor} floor`,
-      `bench/floor-${floor}.ts`,
+      `bench/floor-${floor === 'pg' ? 'pg' : 'redis'}.ts`,
       join(tmp, `floor-${floor}.log`),
       env,
     );
@@ -143,9 +145,9 @@ export async function measureFloors(
   log: (msg: string) => void,
 ): Promise<FloorResult[]> {
   // Only the floors of stores that will run (the redis store needs the service's Redis mode).
-  const floors = [...new Set(plan.stores.map(floorOf))].filter(
-    (f): f is FloorName => f !== null && (f !== 'redis' || redisModeExists()),
-  );
+  const floors = [...new Set(plan.stores.map(floorOf))]
+    .filter((f): f is 'pg' | 'redis' => f !== null && (f !== 'redis' || redisModeExists()))
+    .flatMap((f): FloorName[] => (f === 'redis' ? ['redis', 'redis-slots'] : [f]));
   const out: FloorResult[] = [];
   for (const floor of floors) {
     for (const connections of plan.lockOnlyConnections) {

@@ -91,6 +91,13 @@ export function targets(rows: Row[]): Target[] {
       met: judged ? r.floorRatio >= min : null,
     });
   }
+  const slots = find('lock-only', 'redis', 64);
+  if (slots?.slotsFloorRatio !== null && slots?.slotsFloorRatio !== undefined)
+    out.push({
+      what: 'redis lock-only@64 ÷ the redis-slots floor (as a Redis Cluster needs: two scripts per lock; shown, not judged)',
+      measured: `${fmt(slots.lockPerSec)} / ${fmt(slots.slotsFloorPerSec)} = ${slots.slotsFloorRatio.toFixed(2)}`,
+      met: null,
+    });
   for (const store of ['postgres', 'postgres-2x']) {
     for (const r of rows.filter((x) => x.store === store && isLock(x))) {
       if (r.ratio === null) continue;
@@ -381,7 +388,7 @@ small{color:#666}
 <p>${esc(machine.cpu)}, ${machine.cores} cores, ${machine.memoryGiB} GiB · node ${esc(machine.node)} · PostgreSQL ${esc(machine.postgres)} · ${esc(machine.date)}<br>
 <small>${plan.quick ? '--quick' : 'full'} mode, ${plan.runs} run(s)${plan.runs > 1 ? ', medians' : ''}; rush: ${plan.rushSessions} sessions, ${plan.rushSeats} seats, ${plan.rushConnections} connections; load generator, service and database share the machine.</small></p>
 <h2>Targets</h2><ul>${t}</ul>
-${report.floors.length ? `<h2>Floors</h2><p><small>Minimal correct lock routes (bench/floor-pg.ts: one SQL statement; bench/floor-redis.ts: one Lua script), each in its own process, under the same lock-only load as the service.</small></p><ul>${report.floors.map((f) => `<li>${esc(floorLine(f, plan.runs))}</li>`).join('')}</ul>` : ''}
+${report.floors.length ? `<h2>Floors</h2><p><small>Minimal correct lock routes (bench/floor-pg.ts: one SQL statement; bench/floor-redis.ts: one Lua script; redis-slots: the same floor with the session and the seats in separate Redis Cluster slots, two scripts per lock), each in its own process, under the same lock-only load as the service.</small></p><ul>${report.floors.map((f) => `<li>${esc(floorLine(f, plan.runs))}</li>`).join('')}</ul>` : ''}
 <h2>Charts</h2><div class="charts">${charts(rows).join('\n')}</div>
 <h2>Figures</h2>
 <p><small>lock/s: lock requests answered per second (rush and lock-only: every attempt; steady: successes). Latencies in ms (lock; seat-map rows: GET /api/seats).

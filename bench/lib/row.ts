@@ -61,6 +61,12 @@ export interface Row {
   floor?: 'pg' | 'redis';
   floorPerSec?: number | null;
   floorRatio?: number | null;
+  /**
+   * Redis lock-only rows: the Redis floor as a Redis Cluster needs it (session and seats in separate
+   * slots, two scripts per lock), its locks/s and lockPerSec ÷ it. Shown beside the judged ratio.
+   */
+  slotsFloorPerSec?: number | null;
+  slotsFloorRatio?: number | null;
   /** Seat-map variants: the compressed body's bytes, and the share of answers that were 304. */
   compressedBytes?: number | null;
   encoding?: string | null;

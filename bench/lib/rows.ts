@@ -193,7 +193,10 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
     // Paced runs and the best-available pair are judged on their own, not against floors or pgbench.
     const alone = s.paced || s.variant !== undefined;
     const pgb = alone ? undefined : c.pgbench.get(`steady@${s.connections}`);
-    const fl = alone ? undefined : c.floors.find((x) => x.floor === floor && x.connections === s.connections);
+    const floorAt = (name: string) =>
+      alone ? undefined : c.floors.find((x) => x.floor === name && x.connections === s.connections);
+    const fl = floor ? floorAt(floor) : undefined;
+    const slots = floor === 'redis' ? floorAt('redis-slots') : undefined;
     rows.push({
       ...base,
       scenario:
@@ -209,6 +212,7 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
       ...(floor && !alone
         ? { floor, floorPerSec: fl ? r2(fl.perSec) : null, floorRatio: ratio(perSec, fl?.perSec) }
         : {}),
+      ...(slots && { slotsFloorPerSec: r2(slots.perSec), slotsFloorRatio: ratio(perSec, slots.perSec) }),
       successfulLocksPerSec: r2(r.locksOk / r.durationS),
       conflictRate: r2(r.conflicts / Math.max(1, r.conflicts + r.locksOk)),
       requestsPerSec: r2(perSec),
