@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { feedMessage, idSource, parseEventId, StreamLog } from '../../src/domain/seat-feed.js';
-import { decodeNotices, encodeNotices, MAX_PAYLOAD_BYTES } from '../../src/infra/bus/codec.js';
+import { decodeNotices, encodeNotices, MAX_PAYLOAD_BYTES, sentBy } from '../../src/infra/bus/codec.js';
 import { Outbox } from '../../src/infra/bus/outbox.js';
 import { SseConnection } from '../../src/http/sse.js';
 import { EventChannel } from '../../src/services/seat-feed-channel.js';
@@ -104,6 +104,14 @@ describe('notices on the wire', () => {
       );
     }
     expect(encodeNotices('inst', [])).toEqual([]);
+  });
+
+  it("tells an instance's own payloads from others' before decoding", () => {
+    const [mine] = encodeNotices('abc', [{ eventId: 'ev', seatIds: ['a'] }]);
+    expect(sentBy('abc', mine!)).toBe(true);
+    expect(sentBy('ab', mine!)).toBe(false);
+    expect(sentBy('abcd', mine!)).toBe(false);
+    expect(sentBy('abc', 'probe:abc')).toBe(false);
   });
 
   it('carries whether seats were freed, merged per event: freed if any notice was', async () => {

@@ -4,6 +4,14 @@ import type { SeatChangeNotice } from '../../services/ports.js';
 // for both keeps a message small wherever it goes.
 export const MAX_PAYLOAD_BYTES = 7900;
 
+const headOf = (instance: string) => `{"i":${JSON.stringify(instance)},"n":[`;
+
+/**
+ * Whether a payload was sent by `instance` (this version's form): an instance skips its own notices
+ * before decoding them, since it has delivered them to itself already.
+ */
+export const sentBy = (instance: string, payload: string): boolean => payload.startsWith(headOf(instance));
+
 /**
  * Notices on the wire: `{"i": instance, "n": [{"e": event?, "f": 1?, "s": [seat IDs]}, …]}` (`f`: some
  * seats were freed), as many notices in
@@ -16,7 +24,7 @@ export function encodeNotices(
   notices: readonly SeatChangeNotice[],
   maxBytes = MAX_PAYLOAD_BYTES,
 ): string[] {
-  const head = `{"i":${JSON.stringify(instance)},"n":[`;
+  const head = headOf(instance);
   const empty = Buffer.byteLength(head) + ']}'.length;
   const payloads: string[] = [];
   let entries: string[] = [];
