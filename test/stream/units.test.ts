@@ -2,7 +2,13 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { feedMessage, idSource, parseEventId, StreamLog } from '../../src/domain/seat-feed.js';
-import { decodeNotices, encodeNotices, MAX_PAYLOAD_BYTES, sentBy } from '../../src/infra/bus/codec.js';
+import {
+  decodeNotices,
+  encodeNotices,
+  MAX_PAYLOAD_BYTES,
+  othersNotices,
+  sentBy,
+} from '../../src/infra/bus/codec.js';
 import { Outbox } from '../../src/infra/bus/outbox.js';
 import { SseConnection } from '../../src/http/sse.js';
 import { EventChannel } from '../../src/services/seat-feed-channel.js';
@@ -112,6 +118,10 @@ describe('notices on the wire', () => {
     expect(sentBy('ab', mine!)).toBe(false);
     expect(sentBy('abcd', mine!)).toBe(false);
     expect(sentBy('abc', 'probe:abc')).toBe(false);
+    // What a listening instance delivers: others' notices only, nothing of its own or of malformed payloads.
+    expect(othersNotices('abc', mine!)).toEqual([]);
+    expect(othersNotices('xyz', mine!)).toEqual([{ eventId: 'ev', seatIds: ['a'] }]);
+    expect(othersNotices('xyz', 'probe:abc')).toEqual([]);
   });
 
   it('carries whether seats were freed, merged per event: freed if any notice was', async () => {

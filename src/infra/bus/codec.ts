@@ -107,3 +107,14 @@ export function decodeNotices(payload: string): { instance: string; notices: Sea
   if (notices.some((x) => x === null)) return null;
   return { instance: i, notices: notices as SeatChangeNotice[] };
 }
+
+/**
+ * The notices of a payload heard on the bus that `instance` must deliver to its listeners: none for its
+ * own (it delivered them to itself as it sent them; told by their opening, before any decoding) or for
+ * anything malformed.
+ */
+export function othersNotices(instance: string, payload: string): SeatChangeNotice[] {
+  if (sentBy(instance, payload)) return [];
+  const decoded = decodeNotices(payload);
+  return decoded && decoded.instance !== instance ? decoded.notices : [];
+}

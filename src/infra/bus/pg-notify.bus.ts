@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { SeatChangeBus } from '../../services/ports.js';
 import type { Queryable } from '../db/db.js';
-import { decodeNotices, encodeNotices, sentBy } from './codec.js';
+import { encodeNotices, othersNotices } from './codec.js';
 import { LocalListeners } from './memory.bus.js';
 import { Outbox } from './outbox.js';
 
@@ -73,9 +73,7 @@ export async function pgNotifyBus(o: PgNotifyOptions): Promise<SeatChangeBus> {
     c.on('notification', (msg) => {
       if (msg.channel !== PG_CHANNEL || !msg.payload) return;
       if (msg.payload === probe) return heard();
-      if (sentBy(instance, msg.payload)) return;
-      const decoded = decodeNotices(msg.payload);
-      if (decoded && decoded.instance !== instance) for (const n of decoded.notices) local.notice(n);
+      for (const n of othersNotices(instance, msg.payload)) local.notice(n);
     });
     c.on('error', onError);
     c.on('end', () => {

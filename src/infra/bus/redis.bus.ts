@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SeatChangeBus } from '../../services/ports.js';
-import { decodeNotices, encodeNotices, sentBy } from './codec.js';
+import { encodeNotices, othersNotices } from './codec.js';
 import { LocalListeners } from './memory.bus.js';
 import { Outbox } from './outbox.js';
 import { duplicateRedis, type RedisConnection } from '../redis/client.js';
@@ -45,9 +45,7 @@ export async function redisBus(o: RedisBusOptions): Promise<SeatChangeBus> {
   });
 
   subscriber.on('message', (from: string, payload: string) => {
-    if (from !== channel || sentBy(instance, payload)) return;
-    const decoded = decodeNotices(payload);
-    if (decoded && decoded.instance !== instance) for (const n of decoded.notices) local.notice(n);
+    if (from === channel) for (const n of othersNotices(instance, payload)) local.notice(n);
   });
   let readyBefore = false;
   subscriber.on('ready', () => {
