@@ -7,10 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { floorConfig, requiredEnv, seatStatus, serveFloor, type FloorStore } from './lib/floor-common.js';
-import { FLOOR_SCHEMA, lockStatement } from './lib/floor-sql.js';
+import { FLOOR_PG_OPTIONS, FLOOR_SCHEMA, lockStatement } from './lib/floor-sql.js';
 
 const cfg = floorConfig();
-const pool = new pg.Pool({ connectionString: requiredEnv('DATABASE_URL'), max: cfg.poolSize });
+const pool = new pg.Pool({
+  connectionString: requiredEnv('DATABASE_URL'),
+  max: cfg.poolSize,
+  options: FLOOR_PG_OPTIONS,
+});
 
 const events = Array.from({ length: cfg.events }, () => randomUUID());
 await pool.query(FLOOR_SCHEMA);

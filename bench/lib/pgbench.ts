@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { postgresCpuMs } from './procs.js';
-import { FLOOR_SCHEMA, lockStatement } from './floor-sql.js';
+import { FLOOR_PG_OPTIONS, FLOOR_SCHEMA, lockStatement } from './floor-sql.js';
 import { createScratchDb, dbUrl, PG_ADMIN_URL, serverFacts, withClient } from './pg.js';
 
 /** pgbench from PostgreSQL's packages (postgresql-client-NN on Debian). */
@@ -167,7 +167,9 @@ function pgbench(bin: string, file: string, db: string, clients: number, seconds
     ...['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username) || 'postgres', db],
   ];
   return new Promise<string>((ok, no) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The floor's connection settings (one plan per connection), as its route has them.
+    const env = { ...process.env, PGOPTIONS: FLOOR_PG_OPTIONS };
+    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));
     child.stderr.on('data', (d: Buffer) => (text += d.toString()));
