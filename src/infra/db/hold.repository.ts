@@ -32,8 +32,8 @@ interface LockRow {
 
 /**
  * Holds kept in the seats table itself (`locked_by`, `lock_until`). A lock and a release are each one
- * call of a function (003_hot_path.sql, where their rules are written out): one round trip, session
- * check included.
+ * call of a function (003_hot_path.sql, where their rules are written out; their current form in
+ * 010_planned_once.sql): one round trip, session check included.
  */
 export function holdRepository(db: Db): HoldStore {
   return {
