@@ -1,7 +1,7 @@
 /**
  * The floor routes (bench/floor-pg.ts, bench/floor-redis.ts), run by the orchestrator: each started
- * fresh per lock-only level in its own process, probed for correctness, then driven by the lock-only
- * load generator exactly as the service is.
+ * fresh per lock-only level in its own process, driven by the lock-only load generator exactly as the
+ * service is, then probed for correctness.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -87,10 +87,11 @@ async function startFloor(floor: FloorName, plan: Plan, tmp: string): Promise<Ru
 }
 
 /**
- * A floor fast because it is wrong would make every ratio meaningless, so each one is checked before
- * it is measured: no lock without a live session; crossing locks (session i wants seats i and i+1, all
- * at once) leave every seat with one holder at most and hold exactly the seats answered 200 (all or
- * nothing); and of 16 sessions racing for the same two seats exactly one wins. Returns what failed.
+ * A floor fast because it is wrong would make every ratio meaningless, so each one is checked once it
+ * has been measured (a failure stops the bench): no lock without a live session; crossing locks (session
+ * i wants seats i and i+1, all at once) leave each of their seats with one holder at most and hold
+ * exactly the seats answered 200 (all or nothing); and of 16 sessions racing for the same two seats
+ * exactly one wins. Returns what failed.
  */
 async function probe(origin: string, eventId: string): Promise<string[]> {
   const call = async (method: string, path: string, body?: unknown, session?: string) => {
