@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { JobResult } from '../scenarios/common.js';
 import { setTimeout as delay } from 'node:timers/promises';
+import { walWritten } from './pg.js';
 import { cpuDelta, machineCpuMs, postgresCpuMs, processCpuMs, type ServiceHandle } from './procs.js';
 import type { CpuShares } from './row.js';
 
@@ -20,7 +21,8 @@ const read = (svc: ServiceHandle): Reading => ({
 
 /**
  * Runs a load-generator job and reads the CPU time of the service, of PostgreSQL and of the machine
- * at the start and end of its measured window (which the job marks), next to the generator's own.
+ * at the start and end of its measured window (which the job marks), next to the generator's own, and
+ * the WAL PostgreSQL wrote meanwhile (asked for at the marks, answered a few milliseconds later).
  */
 export async function measureWindow<T extends JobResult>(
   svc: ServiceHandle,
@@ -28,16 +30,32 @@ export async function measureWindow<T extends JobResult>(
 ): Promise<{ result: T; cpu: CpuShares }> {
   let start: Reading | null = null;
   let end: Reading | null = null;
+  let walAtStart: Promise<number | null> = Promise.resolve(null);
+  let walAtEnd: Promise<number | null> = Promise.resolve(null);
   const result = await job((m) => {
-    if (m === 'start') start = read(svc);
-    else end = read(svc);
+    if (m === 'start') {
+      start = read(svc);
+      walAtStart = walWritten();
+    } else {
+      end = read(svc);
+      walAtEnd = walWritten();
+    }
   });
+  const [w0, w1] = await Promise.all([walAtStart, walAtEnd]);
+
   const a = start as Reading | null;
   const b = end as Reading | null;
   if (!a || !b || b.at <= a.at) {
     return {
       result,
-      cpu: { generator: result.generatorCpu.share, service: 0, postgres: 0, machineBusy: 0, other: 0 },
+      cpu: {
+        generator: result.generatorCpu.share,
+        service: 0,
+        postgres: 0,
+        machineBusy: 0,
+        other: 0,
+        walBytesPerSec: null,
+      },
     };
   }
   const wall = b.at - a.at;
@@ -55,6 +73,7 @@ export async function measureWindow<T extends JobResult>(
       machineBusy: total > 0 ? busy / total : 0,
       // The orchestrator's own share is tiny; what is left is someone else's load on the machine.
       other: Math.max(0, busy / wall - generator - service - postgres),
+      walBytesPerSec: w0 !== null && w1 !== null && w1 >= w0 ? (w1 - w0) / (wall / 1000) : null,
     },
   };
 }

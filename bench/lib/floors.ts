@@ -26,6 +26,8 @@ export interface FloorResult {
   cpu: CpuShares;
   /** CPU time per lock (ms): the floor's process, and PostgreSQL's. */
   cpuMsPerLock: { floor: number | null; postgres: number | null };
+  /** KB of WAL PostgreSQL wrote per lock (the pg floor; the Redis floors write none). */
+  walKBPerLock: number | null;
   notes: string[];
 }
 
@@ -182,6 +184,7 @@ export async function measureFloors(
           p99Ms: r.endpoints.lock?.p99Ms ?? null,
           cpu,
           cpuMsPerLock: { floor: perLock(cpu.service), postgres: perLock(cpu.postgres) },
+          walKBPerLock: cpu.walBytesPerSec !== null && perSec > 0 ? cpu.walBytesPerSec / 1024 / perSec : null,
           notes: [
             ...(r.ranOut ? ['ran out of sessions or seats before the end'] : []),
             ...(r.networkErrors > 0 ? [`${r.networkErrors} network errors`] : []),

@@ -9,6 +9,8 @@ export interface Machine {
   memoryGiB: number;
   node: string;
   postgres: string;
+  /** The PostgreSQL server's settings that shape a write-heavy run (buffers, WAL, autovacuum). */
+  postgresSettings: string;
   pgbench: string | null;
   loadAverageAtStart: number[];
   date: string;
@@ -24,12 +26,14 @@ export async function machineFacts(): Promise<Machine> {
       pgbench = null;
     }
   }
+  const server = await serverFacts();
   return {
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     cores: cpus().length,
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
-    postgres: (await serverFacts()).version,
+    postgres: server.version,
+    postgresSettings: server.settings,
     pgbench,
     loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
     date: new Date().toISOString(),

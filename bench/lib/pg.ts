@@ -31,16 +31,44 @@ export async function dropScratchDb(name: string): Promise<void> {
   await withClient(PG_ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
 
-export async function serverFacts(): Promise<{ version: string; maxConnections: number; inUse: number }> {
+/** The server's settings that shape a write-heavy run the most: shown beside its figures. */
+const SETTINGS = ['shared_buffers', 'max_wal_size', 'full_page_writes', 'synchronous_commit', 'autovacuum'];
+
+export async function serverFacts(): Promise<{
+  version: string;
+  settings: string;
+  maxConnections: number;
+  inUse: number;
+}> {
   return withClient(PG_ADMIN_URL, async (c) => {
     const v = await c.query<{ server_version: string }>('SHOW server_version');
+    const s = await c.query<{ name: string; value: string }>(
+      `SELECT name, CASE WHEN unit = '8kB' THEN pg_size_pretty(setting::bigint * 8192)
+                         WHEN unit = 'MB' THEN pg_size_pretty(setting::bigint * 1048576)
+                         ELSE setting END AS value
+         FROM pg_settings WHERE name = ANY ($1) ORDER BY array_position($1, name)`,
+      [SETTINGS],
+    );
     const m = await c.query<{ max: number; used: number }>(
       `SELECT current_setting('max_connections')::int AS max, (SELECT count(*)::int FROM pg_stat_activity) AS used`,
     );
     return {
       version: v.rows[0]?.server_version ?? '?',
+      settings: s.rows.map((r) => `${r.name} ${r.value}`).join(', '),
       maxConnections: m.rows[0]?.max ?? 100,
       inUse: m.rows[0]?.used ?? 0,
     };
   });
+}
+
+/** Bytes of WAL the server has written since its statistics were reset; null where it does not say. */
+export async function walWritten(): Promise<number | null> {
+  try {
+    return await withClient(PG_ADMIN_URL, async (c) => {
+      const { rows } = await c.query<{ b: number }>('SELECT wal_bytes::float8 AS b FROM pg_stat_wal');
+      return rows[0]?.b ?? null;
+    });
+  } catch {
+    return null;
+  }
 }

@@ -214,6 +214,7 @@ const COLUMNS: [string, (r: Row) => string][] = [
   ['svc ms/req', (r) => fmt(r.cpuMsPerRequest.service, 2)],
   ['pg ms/req', (r) => fmt(r.cpuMsPerRequest.postgres, 2)],
   ['pgbench pg ms', (r) => fmt(r.cpuMsPerRequest.pgbenchPostgres, 2)],
+  ['WAL KB/req', (r) => fmt(r.walKBPerRequest, 1)],
   ['busy', (r) => pct(r.cpu.machineBusy)],
   ['viol', (r) => String(r.violations)],
 ];
@@ -223,7 +224,7 @@ export type FloorFigures = FloorResult & { run: number };
 const floorLine = (f: FloorFigures, runs: number) =>
   `${f.floor} floor @${f.connections}${runs > 1 ? ` (run ${f.run})` : ''}: ${fmt(f.perSec)} locks/s, ` +
   `p50 ${fmt(f.p50Ms, 1)} ms, p99 ${fmt(f.p99Ms, 1)} ms; CPU per lock: floor ${fmt(f.cpuMsPerLock.floor, 2)} ms, ` +
-  `PostgreSQL ${fmt(f.cpuMsPerLock.postgres, 2)} ms; other ${pct(f.cpu.other)}` +
+  `PostgreSQL ${fmt(f.cpuMsPerLock.postgres, 2)} ms; WAL ${fmt(f.walKBPerLock, 1)} KB per lock; other ${pct(f.cpu.other)}` +
   (f.notes.length > 0 ? ` (${f.notes.join('; ')})` : '');
 
 export function printTable(
@@ -236,7 +237,7 @@ export function printTable(
   const out: string[] = [];
   out.push(
     '',
-    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, PostgreSQL ${machine.postgres}`,
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, PostgreSQL ${machine.postgres} (${machine.postgresSettings})`,
     `Mode: ${plan.quick ? '--quick' : 'full'}, ${plan.runs} run(s)${plan.runs > 1 ? ' (medians)' : ''}; rush: ${plan.rushSessions} sessions, ${plan.rushSeats} seats, ${plan.rushConnections} connections${plan.quick ? ' (--quick: smaller than the full 1,000 sessions and 10,000 seats)' : ''}`,
     'Latencies in ms (lock, or GET /api/seats for seat-map rows); CPU as a share of one core (other: processes not ours; busy: of the machine).',
     '',
@@ -385,7 +386,7 @@ td:nth-child(-n+2),th{text-align:left}th{background:#f4f4f4}
 small{color:#666}
 </style></head><body>
 <h1>Seat reservation bench</h1>
-<p>${esc(machine.cpu)}, ${machine.cores} cores, ${machine.memoryGiB} GiB · node ${esc(machine.node)} · PostgreSQL ${esc(machine.postgres)} · ${esc(machine.date)}<br>
+<p>${esc(machine.cpu)}, ${machine.cores} cores, ${machine.memoryGiB} GiB · node ${esc(machine.node)} · PostgreSQL ${esc(machine.postgres)} (${esc(machine.postgresSettings)}) · ${esc(machine.date)}<br>
 <small>${plan.quick ? '--quick' : 'full'} mode, ${plan.runs} run(s)${plan.runs > 1 ? ', medians' : ''}; rush: ${plan.rushSessions} sessions, ${plan.rushSeats} seats, ${plan.rushConnections} connections; load generator, service and database share the machine.</small></p>
 <h2>Targets</h2><ul>${t}</ul>
 ${report.floors.length ? `<h2>Floors</h2><p><small>Minimal correct lock routes (bench/floor-pg.ts: one SQL statement; bench/floor-redis.ts: one Lua script; redis-slots: the same floor with the session and the seats in separate Redis Cluster slots, two scripts per lock), each in its own process, under the same lock-only load as the service.</small></p><ul>${report.floors.map((f) => `<li>${esc(floorLine(f, plan.runs))}</li>`).join('')}</ul>` : ''}
@@ -396,7 +397,7 @@ db ceil: the database's own ceiling, pgbench tps running the pg floor's one lock
 floor: locks/s of the floor route of the row's store (pg for postgres and postgres-2x, redis for redis) under the same lock-only load; f.ratio = lock/s ÷ floor.
 body KB: the compressed seat map's size; 304: the share of revalidated reads answered 304 Not Modified.
 req/s: all service requests per second; bare: a bare Fastify route's req/s at the same connections; http = req/s ÷ bare.
-CPU as a share of one core: gen (load generator), svc (service processes), pg (all PostgreSQL processes), other (everything else on the machine: other people's tests); busy: the whole machine. svc/pg ms/req: CPU time per request of the service and of PostgreSQL; pgbench pg ms: PostgreSQL's CPU per pgbench lock transaction.</small></p>
+CPU as a share of one core: gen (load generator), svc (service processes), pg (all PostgreSQL processes), other (everything else on the machine: other people's tests); busy: the whole machine. svc/pg ms/req: CPU time per request of the service and of PostgreSQL; pgbench pg ms: PostgreSQL's CPU per pgbench lock transaction. WAL KB/req: the write-ahead log PostgreSQL wrote per request (all of it flushed to disk at commit).</small></p>
 <table><tr>${head}</tr>
 ${body}</table>
 ${notes.length ? `<h2>Notes</h2><ul>${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}

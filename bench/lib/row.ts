@@ -21,6 +21,11 @@ export interface CpuShares {
   machineBusy: number;
   /** Busy time not ours (other processes on the machine), as a share of one core. */
   other: number;
+  /**
+   * Not a share: the bytes of WAL PostgreSQL wrote per second of the window (all its databases; only the
+   * bench's are busy), or null where the server does not say (pg_stat_wal: PostgreSQL 14 and later).
+   */
+  walBytesPerSec: number | null;
 }
 
 /** One line of latest.json: a scenario on one store. The first ten fields are the issue's. */
@@ -73,6 +78,8 @@ export interface Row {
   notModifiedShare?: number;
   /** CPU per request (ms): the service's processes and PostgreSQL's; next to pgbench's PostgreSQL CPU per lock. */
   cpuMsPerRequest: { service: number | null; postgres: number | null; pgbenchPostgres: number | null };
+  /** KB of WAL per request: what each request made PostgreSQL write (and flush) for crash safety. */
+  walKBPerRequest: number | null;
   endpoints: Record<string, LatencySummary>;
   cpu: CpuShares;
   errors: number;

@@ -49,6 +49,9 @@ const perRequest = (cpu: CpuShares, rps: number, pgbench?: { pgCpuMsPerTxn: numb
   pgbenchPostgres: pgbench?.pgCpuMsPerTxn ? r2(pgbench.pgCpuMsPerTxn) : null,
 });
 
+const walPerRequest = (cpu: CpuShares, rps: number) =>
+  cpu.walBytesPerSec !== null && rps > 0 ? r2(cpu.walBytesPerSec / 1024 / rps) : null;
+
 export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
   const rows: Row[] = [];
   const violations = f.invariants ? f.invariants.violations : 1;
@@ -87,6 +90,7 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
       endpoints: r.endpoints,
       cpu: m.cpu,
       cpuMsPerRequest: perRequest(m.cpu, r.perSec),
+      walKBPerRequest: walPerRequest(m.cpu, r.perSec),
       errors: errorsOf(r),
       notes: [...notes, ...r.unexpected],
     });
@@ -121,6 +125,7 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
       endpoints: r.endpoints,
       cpu: f.rush.cpu,
       cpuMsPerRequest: perRequest(f.rush.cpu, rps, pgb),
+      walKBPerRequest: walPerRequest(f.rush.cpu, rps),
       errors: errorsOf(r),
       notes: [
         ...notes,
@@ -149,6 +154,7 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
         endpoints: { 'seats-reader': r.reader },
         cpu: f.rush.cpu,
         cpuMsPerRequest: { service: null, postgres: null, pgbenchPostgres: null },
+        walKBPerRequest: null,
         errors: 0,
       });
     }
@@ -180,6 +186,7 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
       endpoints: r.endpoints,
       cpu: s.cpu,
       cpuMsPerRequest: perRequest(s.cpu, rps, pgb),
+      walKBPerRequest: walPerRequest(s.cpu, rps),
       errors: errorsOf(r),
       notes: [...notes, ...(r.ranOutOfSeats ? ['ran out of seats before the end'] : []), ...r.unexpected],
     });
@@ -221,6 +228,7 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
       endpoints: r.endpoints,
       cpu: s.cpu,
       cpuMsPerRequest: perRequest(s.cpu, perSec, pgb),
+      walKBPerRequest: walPerRequest(s.cpu, perSec),
       errors: errorsOf(r),
       notes: [
         ...notes,
