@@ -42,7 +42,6 @@ export async function measureWindow<T extends JobResult>(
     }
   });
   const [w0, w1] = await Promise.all([walAtStart, walAtEnd]);
-
   const a = start as Reading | null;
   const b = end as Reading | null;
   if (!a || !b || b.at <= a.at) {
@@ -77,6 +76,10 @@ export async function measureWindow<T extends JobResult>(
     },
   };
 }
+
+/** KB of WAL per request (or lock) at `perSec` over a window measured above; null where unknown. */
+export const walKBPer = (cpu: CpuShares, perSec: number): number | null =>
+  cpu.walBytesPerSec !== null && perSec > 0 ? cpu.walBytesPerSec / 1024 / perSec : null;
 
 /** The machine's busy share (of all cores) over `ms`. */
 export async function machineBusy(ms: number): Promise<number> {

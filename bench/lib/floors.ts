@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { lockRate, type LockOnlyResult } from '../scenarios/lock-only.js';
-import { measureWindow } from './cpu.js';
+import { measureWindow, walKBPer } from './cpu.js';
 import { createScratchDb, dbUrl, dropScratchDb } from './pg.js';
 import { lockOnlyParams, redisModeExists, sharedLimits, type Plan } from './plan.js';
 import { runJob, startScript, type ServiceHandle } from './procs.js';
@@ -184,7 +184,7 @@ export async function measureFloors(
           p99Ms: r.endpoints.lock?.p99Ms ?? null,
           cpu,
           cpuMsPerLock: { floor: perLock(cpu.service), postgres: perLock(cpu.postgres) },
-          walKBPerLock: cpu.walBytesPerSec !== null && perSec > 0 ? cpu.walBytesPerSec / 1024 / perSec : null,
+          walKBPerLock: walKBPer(cpu, perSec),
           notes: [
             ...(r.ranOut ? ['ran out of sessions or seats before the end'] : []),
             ...(r.networkErrors > 0 ? [`${r.networkErrors} network errors`] : []),

@@ -3,6 +3,7 @@ import type { MapResult } from '../scenarios/reads.js';
 import { lockRate, type LockOnlyResult } from '../scenarios/lock-only.js';
 import type { RushResult } from '../scenarios/rush.js';
 import type { SteadyResult } from '../scenarios/steady.js';
+import { walKBPer } from './cpu.js';
 import { floorOf } from './floors.js';
 import type { InvariantReport } from './invariants.js';
 import type { Plan } from './plan.js';
@@ -49,8 +50,10 @@ const perRequest = (cpu: CpuShares, rps: number, pgbench?: { pgCpuMsPerTxn: numb
   pgbenchPostgres: pgbench?.pgCpuMsPerTxn ? r2(pgbench.pgCpuMsPerTxn) : null,
 });
 
-const walPerRequest = (cpu: CpuShares, rps: number) =>
-  cpu.walBytesPerSec !== null && rps > 0 ? r2(cpu.walBytesPerSec / 1024 / rps) : null;
+const walPerRequest = (cpu: CpuShares, rps: number) => {
+  const kb = walKBPer(cpu, rps);
+  return kb === null ? null : r2(kb);
+};
 
 export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
   const rows: Row[] = [];
