@@ -36,10 +36,10 @@ describe.skipIf(!browserAvailable())('my booking, after checkout, in a browser',
     await seat(page, 'B3').click();
     await seat(page, 'B4').click();
     await page.getByRole('button', { name: 'Hold seats' }).click();
-    await seat(page, 'B4', 'mine').waitFor({ timeout: 3000 });
+    await seat(page, 'B4', 'mine').waitFor({ timeout: 10_000 });
     await page.getByLabel('Your name').fill('Grace Hopper');
     await page.getByRole('button', { name: 'Pay and book' }).click();
-    await page.getByRole('heading', { name: 'Booked!' }).waitFor({ timeout: 3000 });
+    await page.getByRole('heading', { name: 'Booked!' }).waitFor({ timeout: 10_000 });
     const reservationID = await page.locator('#receipt-reservation').textContent();
     const orderID = await page.locator('#receipt-order').textContent();
 
@@ -75,8 +75,8 @@ describe.skipIf(!browserAvailable())('my booking, after checkout, in a browser',
     await page.getByText('Live: seats change here').waitFor();
     const refund = await t.call('POST', `/api/reservations/${reservationID}/cancel`, { admin: ADMIN_TOKEN });
     expect(refund.status).toBe(200);
-    await seat(page, 'B3', 'available').waitFor({ timeout: 2000 });
-    await seat(page, 'B4', 'available').waitFor({ timeout: 1000 });
+    await seat(page, 'B3', 'available').waitFor({ timeout: 10_000 });
+    await seat(page, 'B4', 'available').waitFor({ timeout: 10_000 });
 
     await page.goto(`${t.base}/#booking=00000000-0000-4000-8000-000000000000`);
     await page.getByText('This booking was not made in this browser').waitFor();

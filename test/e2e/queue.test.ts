@@ -115,7 +115,7 @@ describe.skipIf(!browserAvailable())('the waiting room in a browser', () => {
     await page.locator('button.seat[aria-label^="Seat C6,"]').click();
     await page.locator('button.seat[aria-label^="Seat C7,"]').click();
     await page.getByRole('button', { name: 'Hold seats' }).click();
-    await page.locator('button.seat.mine[aria-label^="Seat C7,"]').waitFor({ timeout: 3000 });
+    await page.locator('button.seat.mine[aria-label^="Seat C7,"]').waitFor({ timeout: 10_000 });
     await page.screenshot({ path: `${SHOTS}/queue-admitted.png`, fullPage: true });
     expect(problems).toEqual([]);
   });

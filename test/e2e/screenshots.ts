@@ -47,7 +47,7 @@ try {
     await page.getByLabel('Seats', { exact: true }).selectOption('3');
     await page.getByLabel('Category').selectOption('standard');
     await page.getByRole('button', { name: 'Find the best seats' }).click();
-    await page.locator('button.seat.mine').nth(2).waitFor({ timeout: 3000 });
+    await page.locator('button.seat.mine').nth(2).waitFor({ timeout: 10_000 });
     await page.getByRole('button', { name: 'One place more in Standing' }).click();
     await page.getByRole('button', { name: 'One place more in Standing' }).click();
     // On a phone the map stays scrolled to the seats just found; a click elsewhere would scroll it away.

@@ -11,8 +11,12 @@ const PHONE = { width: 390, height: 844 };
 const seat = (page: Page, name: string, view?: string) =>
   page.locator(`button.seat${view ? `.${view}` : ''}[aria-label^="Seat ${name},"]`);
 
-/** Waits until the seat shows as `view` on the page; the stream must do it without a reload. */
-const sees = (page: Page, name: string, view: string, timeout = 1000) =>
+/**
+ * Waits until the seat shows as `view` on the page; the stream must do it without a reload. The wait is
+ * generous so that a busy machine does not fail it; the one timed claim (another viewer sees a hold
+ * within a second) is checked on its own below.
+ */
+const sees = (page: Page, name: string, view: string, timeout = 5000) =>
   seat(page, name, view).waitFor({ timeout });
 
 describe.skipIf(!browserAvailable())('the seat map in a browser', () => {
@@ -36,7 +40,7 @@ describe.skipIf(!browserAvailable())('the seat map in a browser', () => {
   async function hold(page: Page, ...names: string[]) {
     for (const name of names) await seat(page, name).click();
     await page.getByRole('button', { name: 'Hold seats' }).click();
-    for (const name of names) await sees(page, name, 'mine', 3000);
+    for (const name of names) await sees(page, name, 'mine');
   }
 
   describe('two viewers of one event', () => {
@@ -53,7 +57,7 @@ describe.skipIf(!browserAvailable())('the seat map in a browser', () => {
 
       // The price shows on hover and on focus.
       await seat(a, 'D10').hover();
-      await a.getByText('Seat D10: €25.00 (available)').waitFor({ timeout: 1000 });
+      await a.getByText('Seat D10: €25.00 (available)').waitFor({ timeout: 5000 });
 
       await seat(a, 'A1').click();
       await seat(a, 'A2').click();
@@ -68,7 +72,7 @@ describe.skipIf(!browserAvailable())('the seat map in a browser', () => {
       await a.getByLabel('Your name').fill('Ada Lovelace');
       await a.getByLabel('Card token').fill('tok_visa');
       await a.getByRole('button', { name: 'Pay and book' }).click();
-      await a.getByRole('heading', { name: 'Booked!' }).waitFor({ timeout: 3000 });
+      await a.getByRole('heading', { name: 'Booked!' }).waitFor({ timeout: 10_000 });
       expect(await a.locator('#receipt-seats').textContent()).toBe('A1 and A2');
       expect(await a.locator('#receipt-amount').textContent()).toBe('€50.00, paid');
       await sees(b, 'A1', 'sold');
@@ -89,7 +93,7 @@ describe.skipIf(!browserAvailable())('the seat map in a browser', () => {
       await b.keyboard.press('Enter');
       await sees(b, 'C5', 'selected');
       await b.getByRole('button', { name: 'Hold seats' }).click();
-      await sees(b, 'C5', 'mine', 3000);
+      await sees(b, 'C5', 'mine');
       await sees(a, 'C5', 'taken');
 
       // A declined card: the message says so, and the hold stays.

@@ -52,7 +52,7 @@ describe.skipIf(!browserAvailable())('a venue in the browser', () => {
       'Seat Stalls G-1, €25.00, wheelchair accessible, available',
     );
     await seat(page, 'Stalls B-3').hover();
-    await page.getByText('Seat Stalls B-3, Premium: €45.00 (available)').waitFor({ timeout: 1000 });
+    await page.getByText('Seat Stalls B-3, Premium: €45.00 (available)').waitFor({ timeout: 10_000 });
     expect(problems).toEqual([]);
   });
 
@@ -62,13 +62,13 @@ describe.skipIf(!browserAvailable())('a venue in the browser', () => {
     await a.getByLabel('Seats', { exact: true }).selectOption('2');
     await a.getByLabel('Category').selectOption('standard');
     await a.getByRole('button', { name: 'Find the best seats' }).click();
-    await seat(a, 'Stalls E-10', 'mine').waitFor({ timeout: 3000 });
+    await seat(a, 'Stalls E-10', 'mine').waitFor({ timeout: 10_000 });
     await seat(a, 'Stalls E-11', 'mine').waitFor();
     expect(await a.getByRole('status').textContent()).toContain(
       'We found Stalls E-10 and Stalls E-11 for you',
     );
     await expect.poll(() => a.locator('#countdown-time').textContent()).toMatch(/^(9:5\d|10:00)$/);
-    await seat(b, 'Stalls E-10', 'taken').waitFor({ timeout: 2000 });
+    await seat(b, 'Stalls E-10', 'taken').waitFor({ timeout: 10_000 });
     expect(problems).toEqual([]);
   });
 
@@ -97,12 +97,12 @@ describe.skipIf(!browserAvailable())('a venue in the browser', () => {
       seatIDs: [await seat(page, 'Stalls A-1').getAttribute('data-seat')],
       places: [{ areaID, quantity: 2 }],
     });
-    await seat(page, 'Stalls A-1', 'mine').waitFor({ timeout: 3000 });
+    await seat(page, 'Stalls A-1', 'mine').waitFor({ timeout: 10_000 });
     // The service held them: the page says so, and the area has two places fewer for everyone.
     expect(await page.getByRole('status').textContent()).toContain('2 standing places in Standing');
     expect((await t.call('GET', `/api/seats/${eventID}`)).body.areas[0].available).toBe(98);
     // The live stream brings the new count to the page.
-    await expect.poll(() => area.textContent(), { timeout: 3000 }).toContain('98 of 100 left');
+    await expect.poll(() => area.textContent(), { timeout: 10_000 }).toContain('98 of 100 left');
     expect(problems).toEqual([]);
   });
 });
