@@ -4,7 +4,8 @@ import { build } from 'esbuild';
 
 // The SQL migrations next to the compiled code, and next to the bundle: copied afresh, so that a file
 // removed or renamed in src is not left behind to run as a migration.
-for (const dir of ['dist/infra/db/migrations', 'dist/bundle/migrations']) rmSync(dir, { recursive: true, force: true });
+for (const dir of ['dist/infra/db/migrations', 'dist/bundle/migrations'])
+  rmSync(dir, { recursive: true, force: true });
 cpSync('src/infra/db/migrations', 'dist/infra/db/migrations', { recursive: true });
 cpSync('src/infra/db/migrations', 'dist/bundle/migrations', { recursive: true });
 
