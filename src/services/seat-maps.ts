@@ -12,7 +12,7 @@ import { areaViews, seatView, type AreaView } from './public-seats.js';
 
 export type Encoding = 'br' | 'gzip';
 
-const compress: Record<Encoding, (body: string) => Promise<Buffer>> = {
+const compress: Record<Encoding, (body: Buffer) => Promise<Buffer>> = {
   // Quality 5: most of brotli's gain at a small part of its top setting's cost, paid once per change.
   br: (body) => promisify(brotliCompress)(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }),
   gzip: (body) => promisify(gzip)(body, { level: 6 }),
@@ -21,7 +21,8 @@ const compress: Record<Encoding, (body: string) => Promise<Buffer>> = {
 /** One event's seat map as sent: the same bytes for everyone who holds nothing in it. */
 export interface SeatMapDocument {
   etag: string;
-  body: string;
+  /** The JSON, encoded once: each answer then writes these bytes as they are. */
+  body: Buffer;
   /** The body compressed, made on first use and kept with the document. */
   encoded(encoding: Encoding): Promise<Buffer>;
 }
@@ -174,7 +175,8 @@ export class SeatMaps {
   }
 }
 
-function documentOf(body: string): SeatMapDocument {
+function documentOf(json: string): SeatMapDocument {
+  const body = Buffer.from(json);
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   const encoded = new Map<Encoding, Promise<Buffer>>();
   return {
