@@ -340,7 +340,9 @@ async function oneRun(plan: Plan, runNo: number) {
     }
     return { rows, notes, profiles, floors: ceilings.floors };
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    // With extra Node options (BENCH_NODE_ARGS, e.g. --trace-gc) the service logs are what was asked for.
+    if (process.env.BENCH_NODE_ARGS) log(`service logs kept in ${tmp}`);
+    else rmSync(tmp, { recursive: true, force: true });
   }
 }
 

@@ -58,7 +58,9 @@ export interface ServiceOptions {
 /** The production build on loopback (one process, or a node:cluster primary with workers), once ready. */
 export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
   const port = await freePort();
-  const nodeArgs = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
+  // BENCH_NODE_ARGS: extra Node options for the service (e.g. `--trace-gc`), split on spaces.
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = [...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), ...extra];
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
