@@ -15,35 +15,64 @@ export interface EventLayout {
   areas: readonly Area[];
 }
 
+// About 300 bytes of heap a seat (its ID, name and place, and the ID in `ids`): 2,000,000 seats is ~600 MB.
+const DEFAULT_MAX_SEATS = 2_000_000;
+
+interface Entry {
+  layout: Promise<EventLayout | null>;
+  /** The event (1) and its rows (seats and places) once loaded; 0 while loading. */
+  rows: number;
+}
+
 /**
  * Events and their seat layouts never change once created, so every instance may keep the ones it
  * serves: a lock then checks seat IDs without a query, and a seat map reads only what does change
- * (sales and holds). Bounded, oldest out first; unknown events are not remembered.
+ * (sales and holds). Bounded by the rows kept, not the events, since one stadium weighs as much as a
+ * hundred small halls: oldest out first, never the one just loaded. Unknown events are not remembered.
  */
 export class LayoutCache {
-  private readonly entries = new Map<string, Promise<EventLayout | null>>();
+  private readonly entries = new Map<string, Entry>();
+  private rows = 0;
 
   constructor(
     private readonly deps: { events: EventRepository; seats: SeatRepository },
-    private readonly max = 1000,
+    private readonly maxRows = DEFAULT_MAX_SEATS,
   ) {}
 
   get(eventId: string): Promise<EventLayout | null> {
     const hit = this.entries.get(eventId);
-    if (hit) return hit;
-    const loading = this.load(eventId).then(
+    if (hit) return hit.layout;
+    const entry: Entry = { layout: this.load(eventId), rows: 0 };
+    entry.layout.then(
       (layout) => {
-        if (!layout) this.entries.delete(eventId);
-        return layout;
+        if (!layout) return this.drop(eventId, entry);
+        if (this.entries.get(eventId) !== entry) return;
+        entry.rows = 1 + layout.seats.length + layout.areaOf.size;
+        this.rows += entry.rows;
+        this.trim(eventId);
       },
-      (e: unknown) => {
-        this.entries.delete(eventId);
-        throw e;
-      },
+      () => this.drop(eventId, entry),
     );
-    this.entries.set(eventId, loading);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-    return loading;
+    this.entries.set(eventId, entry);
+    return entry.layout;
+  }
+
+  /** How many events and rows are kept (for tests and metrics). */
+  get size(): { events: number; rows: number } {
+    return { events: this.entries.size, rows: this.rows };
+  }
+
+  private drop(eventId: string, entry: Entry): void {
+    if (this.entries.get(eventId) !== entry) return;
+    this.entries.delete(eventId);
+    this.rows -= entry.rows;
+  }
+
+  private trim(keep: string): void {
+    for (const [id, entry] of this.entries) {
+      if (this.rows <= this.maxRows) return;
+      if (id !== keep) this.drop(id, entry);
+    }
   }
 
   private async load(eventId: string): Promise<EventLayout | null> {
