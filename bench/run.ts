@@ -20,6 +20,7 @@ import { measureFloors, type FloorResult } from './lib/floors.js';
 import { findPgbench, preparePgbenchDb, runPgbench, type PgbenchResult } from './lib/pgbench.js';
 import {
   lockOnlyParams,
+  pacedParams,
   parseArgs,
   redisModeExists,
   sharedLimits,
@@ -248,14 +249,7 @@ async function runStore(plan: Plan, store: StoreName, tmp: string, runTag: strin
       const rate = 0.5 * lockRate(closed.result);
       const s = await measureWindow(svc, (mark) =>
         runJob<LockOnlyResult>(
-          {
-            kind: 'lock-only',
-            params: {
-              ...lockOnlyParams(plan, origin, events.steady, 64),
-              sessions: Math.ceil((rate * (plan.steadySeconds + plan.steadyWarmupSeconds + 1)) / 2),
-              ratePerSec: rate,
-            },
-          },
+          { kind: 'lock-only', params: pacedParams(plan, origin, events.steady, rate) },
           mark,
         ),
       );

@@ -5,10 +5,10 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { lockRate, type LockOnlyResult } from '../scenarios/lock-only.js';
+import { lockRate, type LockOnlyParams, type LockOnlyResult } from '../scenarios/lock-only.js';
 import { measureWindow, walKBPer } from './cpu.js';
 import { createScratchDb, dbUrl, dropScratchDb } from './pg.js';
-import { lockOnlyParams, redisModeExists, sharedLimits, type Plan } from './plan.js';
+import { lockOnlyParams, pacedParams, redisModeExists, sharedLimits, type Plan } from './plan.js';
 import { runJob, startScript, type ServiceHandle } from './procs.js';
 import { dropRedisKeys } from './redis-keys.js';
 import type { CpuShares } from './row.js';
@@ -19,6 +19,8 @@ export type FloorName = 'pg' | 'redis' | 'redis-slots';
 export interface FloorResult {
   floor: FloorName;
   connections: number;
+  /** Set on the paced level: the rate it was sent at (half the floor's own rate at 64 connections). */
+  pacedPerSec?: number;
   /** Lock requests answered per second, counted as on the lock-only rows. */
   perSec: number;
   p50Ms: number | null;
@@ -145,6 +147,48 @@ async function probe(origin: string, eventId: string): Promise<string[]> {
   return failures;
 }
 
+/** One level on a fresh floor (a level takes seats for good: holds outlast it), probed after the load. */
+async function floorLevel(
+  floor: FloorName,
+  plan: Plan,
+  tmp: string,
+  params: (origin: string, events: string[]) => LockOnlyParams,
+): Promise<FloorResult> {
+  const f = await startFloor(floor, plan, tmp);
+  try {
+    const level = params(f.handle.origin, f.events);
+    const { result: r, cpu } = await measureWindow(f.handle, (mark) =>
+      runJob<LockOnlyResult>({ kind: 'lock-only', params: level }, mark),
+    );
+    // Probed after the load, not before: the pg floor plans its statement once per connection, at
+    // the first lock it runs, and a plan made while the probe's handful of sessions were all there
+    // was (a sequential scan of sessions) stayed for the whole level, tripling the database's cost
+    // per lock. The service's connections first lock once the level's sessions exist; so do these.
+    const failures = await probe(f.handle.origin, f.events[0] as string);
+    if (failures.length > 0)
+      throw new Error(`the ${floor} floor failed its correctness probe: ${failures.join('; ')}`);
+    const perSec = lockRate(r);
+    const perLock = (share: number) => (perSec > 0 ? (share * 1000) / perSec : null);
+    return {
+      floor,
+      connections: level.connections,
+      perSec,
+      p50Ms: r.endpoints.lock?.p50Ms ?? null,
+      p99Ms: r.endpoints.lock?.p99Ms ?? null,
+      cpu,
+      cpuMsPerLock: { floor: perLock(cpu.service), postgres: perLock(cpu.postgres) },
+      walKBPerLock: walKBPer(cpu, perSec),
+      notes: [
+        ...(r.ranOut ? ['ran out of sessions or seats before the end'] : []),
+        ...(r.networkErrors > 0 ? [`${r.networkErrors} network errors`] : []),
+        ...r.unexpected,
+      ],
+    };
+  } finally {
+    await f.stop();
+  }
+}
+
 /** Every floor the planned stores are compared with, at each lock-only level. */
 export async function measureFloors(
   plan: Plan,
@@ -158,46 +202,24 @@ export async function measureFloors(
   const out: FloorResult[] = [];
   for (const floor of floors) {
     for (const connections of plan.lockOnlyConnections) {
-      // Fresh per level: a level takes seats for good (holds outlast it), and the floor is fast.
-      const f = await startFloor(floor, plan, tmp);
-      try {
-        const { result: r, cpu } = await measureWindow(f.handle, (mark) =>
-          runJob<LockOnlyResult>(
-            { kind: 'lock-only', params: lockOnlyParams(plan, f.handle.origin, f.events, connections) },
-            mark,
-          ),
-        );
-        // Probed after the load, not before: the pg floor plans its statement once per connection, at
-        // the first lock it runs, and a plan made while the probe's handful of sessions were all there
-        // was (a sequential scan of sessions) stayed for the whole level, tripling the database's cost
-        // per lock. The service's connections first lock once the level's sessions exist; so do these.
-        const failures = await probe(f.handle.origin, f.events[0] as string);
-        if (failures.length > 0)
-          throw new Error(`the ${floor} floor failed its correctness probe: ${failures.join('; ')}`);
-        const perSec = lockRate(r);
-        const perLock = (share: number) => (perSec > 0 ? (share * 1000) / perSec : null);
-        out.push({
-          floor,
-          connections,
-          perSec,
-          p50Ms: r.endpoints.lock?.p50Ms ?? null,
-          p99Ms: r.endpoints.lock?.p99Ms ?? null,
-          cpu,
-          cpuMsPerLock: { floor: perLock(cpu.service), postgres: perLock(cpu.postgres) },
-          walKBPerLock: walKBPer(cpu, perSec),
-          notes: [
-            ...(r.ranOut ? ['ran out of sessions or seats before the end'] : []),
-            ...(r.networkErrors > 0 ? [`${r.networkErrors} network errors`] : []),
-            ...r.unexpected,
-          ],
-        });
-        log(
-          `  ${floor} floor lock-only @${connections}: ${perSec.toFixed(0)} locks/s, ` +
-            `lock p99 ${r.endpoints.lock?.p99Ms} ms${r.ranOut ? ' (ran out of sessions or seats)' : ''}`,
-        );
-      } finally {
-        await f.stop();
-      }
+      const closed = await floorLevel(floor, plan, tmp, (origin, events) =>
+        lockOnlyParams(plan, origin, events, connections),
+      );
+      out.push(closed);
+      log(
+        `  ${floor} floor lock-only @${connections}: ${closed.perSec.toFixed(0)} locks/s, lock p99 ${closed.p99Ms} ms`,
+      );
+      if (connections !== 64 || closed.perSec <= 0) continue;
+      // Paced like the service's paced level, at half the floor's own rate: the latency the least
+      // lock gets on this machine, which the p99 target is read against.
+      const rate = closed.perSec / 2;
+      const paced = await floorLevel(floor, plan, tmp, (origin, events) =>
+        pacedParams(plan, origin, events, rate),
+      );
+      out.push({ ...paced, pacedPerSec: rate });
+      log(
+        `  ${floor} floor lock-paced @64 (${rate.toFixed(0)}/s): lock p50 ${paced.p50Ms} ms, p99 ${paced.p99Ms} ms`,
+      );
     }
   }
   return out;

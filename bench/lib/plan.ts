@@ -62,6 +62,21 @@ export const lockOnlyParams = (
   sessions: plan.lockOnlySessions,
 });
 
+/**
+ * The paced level: the same lock-only load at 64 connections, sent at `ratePerSec` (half the rate the
+ * closed level just reached), each lock timed from when it was due. For the service and the floors.
+ */
+export const pacedParams = (
+  plan: Plan,
+  origin: string,
+  eventIds: string[],
+  ratePerSec: number,
+): LockOnlyParams => ({
+  ...lockOnlyParams(plan, origin, eventIds, 64),
+  sessions: Math.ceil((ratePerSec * (plan.steadySeconds + plan.steadyWarmupSeconds + 1)) / 2),
+  ratePerSec,
+});
+
 const USAGE =
   'usage: npm run bench -- [--quick] [--profile] [--runs N] [--stores pglite,postgres,postgres-2x,redis]\n' +
   '                        [--scenarios map,rush,steady,lock-only,best] [--skip-ceilings] [--wait-quiet]';

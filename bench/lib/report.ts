@@ -222,7 +222,8 @@ const COLUMNS: [string, (r: Row) => string][] = [
 export type FloorFigures = FloorResult & { run: number };
 
 const floorLine = (f: FloorFigures, runs: number) =>
-  `${f.floor} floor @${f.connections}${runs > 1 ? ` (run ${f.run})` : ''}: ${fmt(f.perSec)} locks/s, ` +
+  `${f.floor} floor ${f.pacedPerSec ? `paced @${f.connections} (${fmt(f.pacedPerSec)}/s)` : `@${f.connections}`}` +
+  `${runs > 1 ? ` (run ${f.run})` : ''}: ${fmt(f.perSec)} locks/s, ` +
   `p50 ${fmt(f.p50Ms, 1)} ms, p99 ${fmt(f.p99Ms, 1)} ms; CPU per lock: floor ${fmt(f.cpuMsPerLock.floor, 2)} ms, ` +
   `PostgreSQL ${fmt(f.cpuMsPerLock.postgres, 2)} ms; WAL ${fmt(f.walKBPerLock, 1)} KB per lock; other ${pct(f.cpu.other)}` +
   (f.notes.length > 0 ? ` (${f.notes.join('; ')})` : '');

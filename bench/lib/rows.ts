@@ -204,7 +204,9 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
     const alone = s.paced || s.variant !== undefined;
     const pgb = alone ? undefined : c.pgbench.get(`steady@${s.connections}`);
     const floorAt = (name: string) =>
-      alone ? undefined : c.floors.find((x) => x.floor === name && x.connections === s.connections);
+      alone
+        ? undefined
+        : c.floors.find((x) => x.floor === name && x.connections === s.connections && !x.pacedPerSec);
     const fl = floor ? floorAt(floor) : undefined;
     const slots = floor === 'redis' ? floorAt('redis-slots') : undefined;
     rows.push({
