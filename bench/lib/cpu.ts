@@ -77,6 +77,10 @@ export async function measureWindow<T extends JobResult>(
   };
 }
 
+/** CPU ms per request (or lock) of a process that used `share` of a core at `perSec`; null at no rate. */
+export const cpuMsPer = (share: number, perSec: number): number | null =>
+  perSec > 0 ? (share * 1000) / perSec : null;
+
 /** KB of WAL per request (or lock) at `perSec` over a window measured above; null where unknown. */
 export const walKBPer = (cpu: CpuShares, perSec: number): number | null =>
   cpu.walBytesPerSec !== null && perSec > 0 ? cpu.walBytesPerSec / 1024 / perSec : null;

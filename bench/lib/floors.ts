@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { lockRate, type LockOnlyParams, type LockOnlyResult } from '../scenarios/lock-only.js';
-import { measureWindow, walKBPer } from './cpu.js';
+import { cpuMsPer, measureWindow, walKBPer } from './cpu.js';
 import { createScratchDb, dbUrl, dropScratchDb } from './pg.js';
 import { lockOnlyParams, pacedParams, redisModeExists, sharedLimits, type Plan } from './plan.js';
 import { runJob, startScript, type ServiceHandle } from './procs.js';
@@ -168,7 +168,6 @@ async function floorLevel(
     if (failures.length > 0)
       throw new Error(`the ${floor} floor failed its correctness probe: ${failures.join('; ')}`);
     const perSec = lockRate(r);
-    const perLock = (share: number) => (perSec > 0 ? (share * 1000) / perSec : null);
     return {
       floor,
       connections: level.connections,
@@ -176,7 +175,7 @@ async function floorLevel(
       p50Ms: r.endpoints.lock?.p50Ms ?? null,
       p99Ms: r.endpoints.lock?.p99Ms ?? null,
       cpu,
-      cpuMsPerLock: { floor: perLock(cpu.service), postgres: perLock(cpu.postgres) },
+      cpuMsPerLock: { floor: cpuMsPer(cpu.service, perSec), postgres: cpuMsPer(cpu.postgres, perSec) },
       walKBPerLock: walKBPer(cpu, perSec),
       notes: [
         ...(r.ranOut ? ['ran out of sessions or seats before the end'] : []),

@@ -3,7 +3,7 @@ import type { MapResult } from '../scenarios/reads.js';
 import { lockRate, type LockOnlyResult } from '../scenarios/lock-only.js';
 import type { RushResult } from '../scenarios/rush.js';
 import type { SteadyResult } from '../scenarios/steady.js';
-import { walKBPer } from './cpu.js';
+import { cpuMsPer, walKBPer } from './cpu.js';
 import { floorOf } from './floors.js';
 import type { InvariantReport } from './invariants.js';
 import type { Plan } from './plan.js';
@@ -44,16 +44,15 @@ const requests = (e: Record<string, LatencySummary>, skip: string[] = []) =>
 const errorsOf = (r: { networkErrors: number; unexpected: string[] }) =>
   r.networkErrors + r.unexpected.length;
 
+const r2OrNull = (x: number | null) => (x === null ? null : r2(x));
+
 const perRequest = (cpu: CpuShares, rps: number, pgbench?: { pgCpuMsPerTxn: number | null }) => ({
-  service: rps > 0 ? r2((cpu.service * 1000) / rps) : null,
-  postgres: rps > 0 ? r2((cpu.postgres * 1000) / rps) : null,
+  service: r2OrNull(cpuMsPer(cpu.service, rps)),
+  postgres: r2OrNull(cpuMsPer(cpu.postgres, rps)),
   pgbenchPostgres: pgbench?.pgCpuMsPerTxn ? r2(pgbench.pgCpuMsPerTxn) : null,
 });
 
-const walPerRequest = (cpu: CpuShares, rps: number) => {
-  const kb = walKBPer(cpu, rps);
-  return kb === null ? null : r2(kb);
-};
+const walPerRequest = (cpu: CpuShares, rps: number) => r2OrNull(walKBPer(cpu, rps));
 
 export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
   const rows: Row[] = [];
