@@ -34,6 +34,8 @@ const FAST_MS = 8000;
 const QUERY_TIMEOUT_MS = 11_000;
 const HUNG_BOUND_MS = 3000 + QUERY_TIMEOUT_MS + 1000;
 const FREEZE_MS = HUNG_BOUND_MS + 1000;
+// A cached seat map lives a second; this adds room for a busy machine to answer it.
+const MAP_CACHE_SLACK_MS = 2500;
 const RECOVERY_BOUND_MS = 10_000;
 
 async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -286,7 +288,13 @@ describe.skipIf(!bin)('PostgreSQL goes away mid-load and comes back', () => {
     expect(cutOff.map((a) => `${a.status} ${a.retryAfter !== null}`)).toEqual(cutOff.map(() => '503 true'));
     expect(cutOff.filter((a) => a.ms > HUNG_BOUND_MS).map((a) => `${a.ms} ms`)).toEqual([]);
     expect(during.length, 'nothing came back while PostgreSQL hung').toBeGreaterThanOrEqual(BUYERS / 2);
-    expect(during.filter((a) => a.status !== 503).map((a) => `${a.path} ${a.status}`)).toEqual([]);
+    // A seat map may come from its cached document (at most a second old) early in the hang; later, or
+    // anything else, must be a 503.
+    const fromCache = (a: Answer) =>
+      a.path.startsWith('/api/seats/') && a.status === 200 && a.at + a.ms <= frozenAt + MAP_CACHE_SLACK_MS;
+    expect(
+      during.filter((a) => a.status !== 503 && !fromCache(a)).map((a) => `${a.path} ${a.status}`),
+    ).toEqual([]);
     expect(readyDuring.length).toBeGreaterThan(0);
     expect(readyDuring.filter((a) => a.status !== 503)).toEqual([]);
     expect(recovered, 'no sale after PostgreSQL thawed').toBe(true);
