@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DomainError } from '../../domain/errors.js';
 
 export interface QueryResult<T> {
@@ -5,10 +6,33 @@ export interface QueryResult<T> {
   rowCount: number;
 }
 
+/**
+ * A statement of the hot path, run thousands of times a second: on PostgreSQL each connection parses and
+ * plans it once, under its name, instead of on every call. One name, one text.
+ */
+export interface NamedStatement {
+  name: string;
+  text: string;
+}
+
 /** What repositories need: one query, or several inside a transaction. */
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<T>>;
+  query<T = Record<string, unknown>>(
+    sql: string | NamedStatement,
+    params?: unknown[],
+  ): Promise<QueryResult<T>>;
 }
+
+export const sqlText = (sql: string | NamedStatement) => (typeof sql === 'string' ? sql : sql.text);
+
+/**
+ * A named statement whose name also says its text: two versions of the service sharing servers through
+ * a pooler never run each other's statement under one name.
+ */
+export const namedStatement = (name: string, text: string): NamedStatement => ({
+  name: `${name}_${createHash('sha256').update(text).digest('hex').slice(0, 12)}`,
+  text,
+});
 
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';

@@ -1,6 +1,6 @@
 import { checkHeld, sortLike, type SeatState } from '../../domain/seat-rules.js';
 import type { HoldStore, LiveHold } from '../../services/ports.js';
-import type { Db } from './db.js';
+import { namedStatement, type Db } from './db.js';
 import { proofArgs } from './session.repository.js';
 
 interface SeatRow {
@@ -30,6 +30,14 @@ interface LockRow {
   sold_out: string[] | null;
 }
 
+// The lock and the cancel: the hot path's two statements, each kept planned on every connection.
+const LOCK = namedStatement(
+  'lock_seats',
+  `SELECT * FROM lock_seats($1, $5, $6::uuid[], $2, $7, $8 * interval '1 millisecond', $9, $3, $4,
+                                  $10::uuid[], $11::int[])`,
+);
+const CANCEL = namedStatement('release_seats', 'SELECT * FROM release_seats($1, $5, $6::uuid[], $2, $3, $4)');
+
 /**
  * Holds kept in the seats table itself (`locked_by`, `lock_until`). A lock and a release are each one
  * call of a function (003_hot_path.sql, where their rules are written out; their current form in
@@ -43,20 +51,16 @@ export function holdRepository(db: Db): HoldStore {
     unsell: () => Promise.resolve(),
 
     async acquire({ session, eventId, seatIds, places = [], until, capMs, maxSeats }) {
-      const { rows } = await db.query<LockRow>(
-        `SELECT * FROM lock_seats($1, $5, $6::uuid[], $2, $7, $8 * interval '1 millisecond', $9, $3, $4,
-                                  $10::uuid[], $11::int[])`,
-        [
-          ...proofArgs(session),
-          eventId,
-          seatIds,
-          until,
-          capMs,
-          maxSeats,
-          places.map((p) => p.areaId),
-          places.map((p) => p.quantity),
-        ],
-      );
+      const { rows } = await db.query<LockRow>(LOCK, [
+        ...proofArgs(session),
+        eventId,
+        seatIds,
+        until,
+        capMs,
+        maxSeats,
+        places.map((p) => p.areaId),
+        places.map((p) => p.quantity),
+      ]);
       const r = rows[0]!;
       switch (r.outcome) {
         case 'ok':
@@ -75,10 +79,11 @@ export function holdRepository(db: Db): HoldStore {
     },
 
     async release({ session, eventId, seatIds }) {
-      const { rows } = await db.query<{ outcome: string; session_id: string; seat_ids: string[] }>(
-        'SELECT * FROM release_seats($1, $5, $6::uuid[], $2, $3, $4)',
-        [...proofArgs(session), eventId ?? null, seatIds ?? null],
-      );
+      const { rows } = await db.query<{ outcome: string; session_id: string; seat_ids: string[] }>(CANCEL, [
+        ...proofArgs(session),
+        eventId ?? null,
+        seatIds ?? null,
+      ]);
       const r = rows[0]!;
       return r.outcome === 'ok' ? { sessionId: r.session_id, released: r.seat_ids } : null;
     },

@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { Db, Queryable, QueryResult } from './db.js';
-import { withRetry } from './db.js';
+import type { Db, NamedStatement, Queryable, QueryResult } from './db.js';
+import { sqlText, withRetry } from './db.js';
 
 // PGlite zeroes its shared buffers at every start: 128 MB of them cost half a second. The embedded
 // database serves one instance, and its files sit in the OS page cache anyway.
@@ -51,8 +51,8 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
     startParams: START_PARAMS,
   });
   const wrap = (q: { query: PGlite['query'] }): Queryable => ({
-    query: async <T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> => {
-      const res = await q.query<T>(sql, params);
+    query: async <T>(sql: string | NamedStatement, params?: unknown[]): Promise<QueryResult<T>> => {
+      const res = await q.query<T>(sqlText(sql), params);
       return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
     },
   });

@@ -1,11 +1,13 @@
 import pg from 'pg';
-import type { Db, Queryable, QueryResult } from './db.js';
+import type { Db, NamedStatement, Queryable, QueryResult } from './db.js';
 import { DomainError } from '../../domain/errors.js';
-import { isUnavailable, withRetry } from './db.js';
+import { isUnavailable, sqlText, withRetry } from './db.js';
 
 // After a connection failure, calls fail at once for this long instead of each waiting for its own
 // connect timeout: a request that needs several queries answers 503 in one timeout, not several.
 const FAIL_FAST_MS = 500;
+// "prepared statement does not exist", "prepared statement already exists".
+const NAME_REFUSED = new Set(['26000', '42P05']);
 
 export interface PostgresOptions {
   connectionString: string;
@@ -17,6 +19,8 @@ export interface PostgresOptions {
    * PgBouncer refuses that setting: then only the client's own timeout applies.
    */
   serverTimeout?: boolean;
+  /** Keep the hot path's statements parsed and planned per connection (default true). */
+  namedStatements?: boolean;
 }
 
 /**
@@ -50,12 +54,24 @@ export function createPostgresDb(opts: PostgresOptions): Db {
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
 
+  // Named statements until the server shows it cannot keep them: a pooler in transaction mode (PgBouncer
+  // before 1.21, or without max_prepared_statements) deals each call to any server connection, where the
+  // name is unknown or already taken. Those errors come before anything runs, so the call is made again
+  // unnamed, and so is every later one.
+  let named = opts.namedStatements !== false;
   const run = async <T>(
     client: pg.Pool | pg.PoolClient,
-    sql: string,
+    sql: string | NamedStatement,
     params?: unknown[],
   ): Promise<QueryResult<T>> => {
-    const res = await client.query(sql, params);
+    const res =
+      typeof sql === 'string' || !named
+        ? await client.query(sqlText(sql), params)
+        : await client.query({ name: sql.name, text: sql.text, values: params }).catch((e: unknown) => {
+            if (!NAME_REFUSED.has(String((e as { code?: unknown } | null)?.code))) throw e;
+            named = false;
+            return client.query(sql.text, params);
+          });
     return { rows: res.rows as T[], rowCount: res.rowCount ?? 0 };
   };
 
@@ -85,7 +101,8 @@ export function createPostgresDb(opts: PostgresOptions): Db {
           let broken = false;
           try {
             await client.query('BEGIN');
-            const result = await fn({ query: (sql, params) => run(client, sql, params) });
+            // Unnamed inside a transaction: a refused name there would abort it, with no second try.
+            const result = await fn({ query: (sql, params) => run(client, sqlText(sql), params) });
             await client.query('COMMIT');
             return result;
           } catch (e) {

@@ -1,9 +1,15 @@
 import type { Session } from '../../domain/types.js';
 import type { SessionProof, SessionRepository } from '../../services/ports.js';
-import type { Db } from './db.js';
+import { namedStatement, type Db } from './db.js';
 
 /** The arguments of `live_session` and of the lock functions that check the session first (003_hot_path.sql). */
 export const proofArgs = (p: SessionProof) => [p.tokenHash, p.now, p.expiresAt, p.refreshBefore];
+
+// Every session route but the lock (which checks its session itself) asks this first.
+const TOUCH = namedStatement(
+  'live_session',
+  'SELECT id, expires_at FROM live_session($1, $2, $3, $4, false)',
+);
 
 export function sessionRepository(db: Db): SessionRepository {
   return {
@@ -15,10 +21,7 @@ export function sessionRepository(db: Db): SessionRepository {
     },
     async touch(proof) {
       // One round trip; it writes only when the stored expiry is due to move.
-      const { rows } = await db.query<{ id: string; expires_at: Date }>(
-        'SELECT id, expires_at FROM live_session($1, $2, $3, $4, false)',
-        proofArgs(proof),
-      );
+      const { rows } = await db.query<{ id: string; expires_at: Date }>(TOUCH, proofArgs(proof));
       const row = rows[0];
       return row
         ? ({ id: row.id, tokenHash: proof.tokenHash, expiresAt: row.expires_at } satisfies Session)
