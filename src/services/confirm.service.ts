@@ -48,7 +48,8 @@ export interface ConfirmDeps {
 export class ConfirmService {
   constructor(private readonly deps: ConfirmDeps) {}
 
-  async confirm(session: Session, input: ConfirmInput): Promise<ConfirmOutcome> {
+  /** `idempotencyKey`: the request's key, under which the sale's own transaction stores its answer. */
+  async confirm(session: Session, input: ConfirmInput, idempotencyKey?: string): Promise<ConfirmOutcome> {
     const { deps } = this;
     const layout = await this.layout(input.eventID);
     const { event } = layout;
@@ -90,6 +91,7 @@ export class ConfirmService {
       chargeId: charge.chargeId,
       now: deps.clock.now(),
       requireHold: deps.holds.inDatabase,
+      ...(idempotencyKey !== undefined && { idempotencyKey }),
     });
     if (!reservation) return this.holdLost(session, event.id, seatIds, orderId, charge.chargeId);
     await deps.holds.forget(session.id, event.id, seatIds);

@@ -204,6 +204,12 @@ export interface BookingRepository {
     chargeId: string;
     now: Date;
     requireHold: boolean;
+    /**
+     * The request's Idempotency-Key, if it has one: the sale's answer is stored under it in the sale's own
+     * transaction, so that a retry after a crash between the two replays the sale instead of finding
+     * the seats sold.
+     */
+    idempotencyKey?: string;
   }): Promise<Reservation | null>;
   listForEvent(eventId: string): Promise<(Reservation & { order: Order })[]>;
   get(reservationId: string): Promise<(Reservation & { order: Order }) | null>;

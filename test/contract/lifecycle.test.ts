@@ -268,4 +268,30 @@ describe.each(stores.map((s) => [s.name, s] as const))('lock, cancel, confirm on
       (await t.api.get(`/api/orders?customerID=${customerID}`, { admin: true })).body.orders,
     ).toHaveLength(1);
   });
+
+  it('Idempotency-Key replays a sale whose answer was lost after it committed (the instance died)', async () => {
+    const { eventID, seatIDs, a, customerID } = await setup();
+    await t.api.post('/api/lock', { eventID, seatIDs: [seatIDs[0]] }, { session: a });
+    const body = { eventID, customerID, payment: { token: 'tok_ok' } };
+    const headers = { 'idempotency-key': 'k-lost-answer' };
+    // As if the instance died right after the sale's commit: the key's completion afterwards fails.
+    const keys = (t.container.services.idempotency as any).deps.idempotency;
+    const complete = keys.complete;
+    keys.complete = () => Promise.reject(new Error('the instance died'));
+    let first;
+    try {
+      first = await t.api.post('/api/confirm', body, { session: a, headers });
+    } finally {
+      keys.complete = complete;
+    }
+    expect(first.status).toBe(500);
+    const charges = t.payments.charges.size;
+    const again = await t.api.post('/api/confirm', body, { session: a, headers });
+    expect(again.status).toBe(201);
+    expect(again.body.reservation.seatIDs).toEqual([seatIDs[0]]);
+    expect(again.body.order).toMatchObject({ customerID, status: 'paid' });
+    expect(t.payments.charges.size).toBe(charges);
+    const orders = (await t.api.get(`/api/orders?customerID=${customerID}`, { admin: true })).body.orders;
+    expect(orders.map((o: { orderID: string }) => o.orderID)).toEqual([again.body.order.orderID]);
+  });
 });

@@ -124,7 +124,7 @@ export const lifecycleRoutes =
       async (request, reply) => {
         const sess = request.session!;
         const { 'idempotency-key': key } = request.headers as { 'idempotency-key'?: string };
-        const run = () => s.confirms.confirm(sess, request.body);
+        const run = () => s.confirms.confirm(sess, request.body, key);
         const outcome = key ? await s.idempotency.run(sess.id, key, request.body, run) : await run();
         return reply.code(outcome.status).send(outcome.body);
       },

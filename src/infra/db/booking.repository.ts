@@ -1,6 +1,7 @@
 import type { Order, Reservation } from '../../domain/types.js';
 import type { BookingRepository } from '../../services/ports.js';
 import type { Db, Queryable } from './db.js';
+import { completeKey } from './idempotency.repository.js';
 import { ORDER_COLUMNS } from './order.repository.js';
 import { recordSeatChanges } from './seat-history.repository.js';
 import { enqueueWebhook } from './webhook-outbox.js';
@@ -79,6 +80,8 @@ export function bookingRepository(db: Db): BookingRepository {
             status: 'confirmed',
           };
           await enqueueWebhook(tx, 'reservation.confirmed', { reservation, order }, b.now);
+          if (b.idempotencyKey !== undefined)
+            await completeKey(tx, b.sessionId, b.idempotencyKey, 201, { reservation, order });
           return reservation;
         })
         .catch((e: unknown) => {

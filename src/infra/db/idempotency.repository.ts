@@ -1,5 +1,5 @@
 import type { IdempotencyRepository } from '../../services/ports.js';
-import type { Db } from './db.js';
+import type { Db, Queryable } from './db.js';
 
 // A key still "in progress" this long after it was taken belongs to a request that died with its instance
 // (kill -9, a crash) and will never be finished or freed: the next retry takes it over instead of being
@@ -34,12 +34,7 @@ export function idempotencyRepository(db: Db): IdempotencyRepository {
       if (row.status_code === null) return { state: 'pending' };
       return { state: 'replay', statusCode: row.status_code, body: row.response };
     },
-    async complete(sessionId, key, statusCode, body) {
-      await db.query(
-        'UPDATE idempotency_keys SET status_code = $3, response = $4 WHERE session_id = $1 AND key = $2',
-        [sessionId, key, statusCode, JSON.stringify(body)],
-      );
-    },
+    complete: (sessionId, key, statusCode, body) => completeKey(db, sessionId, key, statusCode, body),
     async abandon(sessionId, key) {
       await db.query(
         'DELETE FROM idempotency_keys WHERE session_id = $1 AND key = $2 AND status_code IS NULL',
@@ -47,4 +42,22 @@ export function idempotencyRepository(db: Db): IdempotencyRepository {
       );
     },
   };
+}
+
+/**
+ * Stores a request's answer under its key (a sale does it in its own transaction). The first answer
+ * stays: a second completion of a key already answered changes nothing.
+ */
+export async function completeKey(
+  q: Queryable,
+  sessionId: string,
+  key: string,
+  statusCode: number,
+  body: unknown,
+): Promise<void> {
+  await q.query(
+    `UPDATE idempotency_keys SET status_code = $3, response = $4
+      WHERE session_id = $1 AND key = $2 AND status_code IS NULL`,
+    [sessionId, key, statusCode, JSON.stringify(body)],
+  );
 }
