@@ -39,33 +39,10 @@ export async function startRedisCluster(o: {
   };
   try {
     for (let i = 0; i < count; i++) {
-      const port = await freePort();
+      const { port, child } = await startNode(dir, ports);
       ports.push(port);
-      const child = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          `nodes-${port}.conf`,
-          '--cluster-node-timeout',
-          '1500',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--dir',
-          dir,
-        ],
-        { stdio: 'ignore' },
-      );
       children.set(port, child);
     }
-    for (const port of ports) await waitFor(() => ping(port), `redis-server on ${port}`);
     await run('redis-cli', [
       '--cluster',
       'create',
@@ -99,6 +76,47 @@ export async function startRedisCluster(o: {
     },
     stop,
   };
+}
+
+/**
+ * One cluster node, answering. A node binds its port and its cluster bus port (the port + 10,000); between
+ * picking a free port and the node's start another process may take either, and then the node exits at
+ * once: it is started again on other ports.
+ */
+async function startNode(
+  dir: string,
+  taken: readonly number[],
+): Promise<{ port: number; child: ChildProcess }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    if (port + 10_000 > 65_535 || taken.includes(port)) continue;
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-node-timeout',
+        '1500',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      { stdio: 'ignore' },
+    );
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    await waitFor(async () => exited() || (await ping(port)), `redis-server on ${port}`);
+    if (!exited()) return { port, child };
+    if (attempt >= 5) throw new Error(`redis-server exited at start ${attempt} times (ports taken?)`);
+  }
 }
 
 async function waitFor(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
