@@ -1,6 +1,6 @@
 import type { Order, Reservation } from '../../domain/types.js';
 import type { BookingRepository } from '../../services/ports.js';
-import type { Db, Queryable } from './db.js';
+import { errorCode, type Db, type Queryable } from './db.js';
 import { completeKey } from './idempotency.repository.js';
 import { ORDER_COLUMNS } from './order.repository.js';
 import { recordSeatChanges } from './seat-history.repository.js';
@@ -165,5 +165,4 @@ export function bookingRepository(db: Db): BookingRepository {
 
 class HoldLost extends Error {}
 
-const isUniqueViolation = (e: unknown) =>
-  typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505';
+const isUniqueViolation = (e: unknown) => errorCode(e) === '23505';

@@ -69,7 +69,8 @@ const UNAVAILABLE_ERRNOS = new Set([
 
 export const MAX_ATTEMPTS = 5;
 
-function errorCode(e: unknown): string | undefined {
+/** The SQLSTATE or errno code an error carries, if any. */
+export function errorCode(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && 'code' in e ? String(e.code) : undefined;
 }
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Db, NamedStatement, Queryable, QueryResult } from './db.js';
 import { DomainError } from '../../domain/errors.js';
-import { isUnavailable, sqlText, withRetry } from './db.js';
+import { errorCode, isUnavailable, sqlText, withRetry } from './db.js';
 
 // After a connection failure, calls fail at once for this long instead of each waiting for its own
 // connect timeout: a request that needs several queries answers 503 in one timeout, not several.
@@ -19,8 +19,6 @@ export interface PostgresOptions {
    * PgBouncer refuses that setting: then only the client's own timeout applies.
    */
   serverTimeout?: boolean;
-  /** Keep the hot path's statements parsed and planned per connection (default true). */
-  namedStatements?: boolean;
 }
 
 /**
@@ -58,7 +56,7 @@ export function createPostgresDb(opts: PostgresOptions): Db {
   // before 1.21, or without max_prepared_statements) deals each call to any server connection, where the
   // name is unknown or already taken. Those errors come before anything runs, so the call is made again
   // unnamed, and so is every later one.
-  let named = opts.namedStatements !== false;
+  let named = true;
   const run = async <T>(
     client: pg.Pool | pg.PoolClient,
     sql: string | NamedStatement,
@@ -68,7 +66,7 @@ export function createPostgresDb(opts: PostgresOptions): Db {
       typeof sql === 'string' || !named
         ? await client.query(sqlText(sql), params)
         : await client.query({ name: sql.name, text: sql.text, values: params }).catch((e: unknown) => {
-            if (!NAME_REFUSED.has(String((e as { code?: unknown } | null)?.code))) throw e;
+            if (!NAME_REFUSED.has(errorCode(e) ?? '')) throw e;
             named = false;
             return client.query(sql.text, params);
           });
@@ -127,4 +125,4 @@ export function createPostgresDb(opts: PostgresOptions): Db {
 }
 
 /** A failure to reach the server (not a slow statement, which says nothing about the others). */
-const lostConnection = (e: unknown) => isUnavailable(e) && (e as { code?: unknown } | null)?.code !== '57014';
+const lostConnection = (e: unknown) => isUnavailable(e) && errorCode(e) !== '57014';
