@@ -41,6 +41,8 @@ export class QueueRegistry {
   private readonly listeners = new Set<(queues: QueueList) => void>();
   private refreshing: Promise<void> | undefined;
   private again = false;
+  // Counts the changes made here: a read that began before one of them is stale and is not applied.
+  private changes = 0;
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
 
@@ -75,6 +77,7 @@ export class QueueRegistry {
     const next = new Map(this.queues);
     if (settings) next.set(eventId, settings);
     else next.delete(eventId);
+    this.changes++;
     this.update(next);
     this.deps.notices.publish(eventId);
   }
@@ -100,7 +103,14 @@ export class QueueRegistry {
   }
 
   private async load(): Promise<void> {
-    this.update(await this.deps.store.list());
+    const seen = this.changes;
+    const queues = await this.deps.store.list();
+    // A change made here while the list was read: the list may predate it, so read it again.
+    if (seen !== this.changes) {
+      this.again = true;
+      return;
+    }
+    this.update(queues);
     this.loaded = true;
   }
 
