@@ -16,7 +16,7 @@ import type { SteadyResult } from './scenarios/steady.js';
 import { measureWindow, waitQuiet } from './lib/cpu.js';
 import { machineFacts } from './lib/machine.js';
 import { dropScratchDb } from './lib/pg.js';
-import { measureFloors, type FloorResult } from './lib/floors.js';
+import { floorOf, measureFloors, type FloorResult } from './lib/floors.js';
 import { findPgbench, preparePgbenchDb, runPgbench, type PgbenchResult } from './lib/pgbench.js';
 import {
   lockOnlyParams,
@@ -319,9 +319,9 @@ async function oneRun(plan: Plan, runNo: number) {
     const profiles: Record<string, unknown> = {};
     const notes = [...ceilings.notes];
     for (const store of plan.stores) {
-      if (store === 'redis' && !redisModeExists()) {
+      if (floorOf(store) === 'redis' && !redisModeExists()) {
         notes.push(
-          'redis: skipped — the service has no Redis holds mode yet (no src/infra/redis wired to REDIS_URL)',
+          `${store}: skipped — the service has no Redis holds mode yet (no src/infra/redis wired to REDIS_URL)`,
         );
         log(`  ${notes.at(-1)}`);
         continue;

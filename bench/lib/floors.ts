@@ -35,7 +35,11 @@ export interface FloorResult {
 
 /** The floor a store's lock is compared with; PGlite has none (no server of its own to share). */
 export const floorOf = (store: string): 'pg' | 'redis' | null =>
-  store === 'postgres' || store === 'postgres-2x' ? 'pg' : store === 'redis' ? 'redis' : null;
+  store === 'postgres' || store === 'postgres-2x'
+    ? 'pg'
+    : store === 'redis' || store === 'redis-2x'
+      ? 'redis'
+      : null;
 
 interface RunningFloor {
   handle: ServiceHandle;

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { LockOnlyParams } from '../scenarios/lock-only.js';
 
-export type StoreName = 'pglite' | 'postgres' | 'postgres-2x' | 'redis';
+export type StoreName = 'pglite' | 'postgres' | 'postgres-2x' | 'redis' | 'redis-2x';
 export type ScenarioName = 'map' | 'rush' | 'steady' | 'lock-only' | 'best';
 
 export interface Plan {
@@ -78,7 +78,7 @@ export const pacedParams = (
 });
 
 const USAGE =
-  'usage: npm run bench -- [--quick] [--profile] [--runs N] [--stores pglite,postgres,postgres-2x,redis]\n' +
+  'usage: npm run bench -- [--quick] [--profile] [--runs N] [--stores pglite,postgres,postgres-2x,redis,redis-2x]\n' +
   '                        [--scenarios map,rush,steady,lock-only,best] [--skip-ceilings] [--wait-quiet]';
 
 /** Whether the service has the Redis holds mode: its adapter is there and the wiring reads REDIS_URL. */
@@ -116,7 +116,7 @@ export function parseArgs(argv: readonly string[]): Plan {
   const quick = has('--quick');
   const runs = Number(value('--runs') ?? 1);
   if (!Number.isInteger(runs) || runs < 1 || runs > 10) throw new Error(`--runs takes 1 to 10\n${USAGE}`);
-  const all: StoreName[] = ['pglite', 'postgres', 'postgres-2x', 'redis'];
+  const all: StoreName[] = ['pglite', 'postgres', 'postgres-2x', 'redis', 'redis-2x'];
   const stores = (value('--stores')?.split(',') ?? all) as StoreName[];
   for (const s of stores) if (!all.includes(s)) throw new Error(`unknown store ${s}\n${USAGE}`);
   const allScenarios: ScenarioName[] = ['map', 'rush', 'steady', 'lock-only', 'best'];

@@ -75,6 +75,7 @@ export function targets(rows: Row[]): Target[] {
     ['postgres', 0.8, true],
     ['postgres-2x', 0.8, false],
     ['redis', 0.6, true],
+    ['redis-2x', 0.6, false],
   ];
   for (const [store, min, judged] of floorTargets) {
     const r = find('lock-only', store, 64);
@@ -269,6 +270,7 @@ const STORE_COLORS: Record<string, string> = {
   postgres: '#3d85c6',
   'postgres-2x': '#0b5394',
   redis: '#cc0000',
+  'redis-2x': '#990000',
   'pg floor': '#999999',
   'redis floor': '#e6a0a0',
 };

@@ -28,16 +28,17 @@ export async function openStore(store: StoreName, tmp: string, redisUrl: string)
   const url = dbUrl(name);
   // Our own key prefix, so that the run neither sees nor leaves keys among anyone else's.
   const prefix = `${name}:`;
+  const redis = store === 'redis' || store === 'redis-2x';
   return {
     env: {
       DATABASE_URL: url,
-      ...(store === 'redis' ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix } : {}),
+      ...(redis ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix } : {}),
     },
-    instances: store === 'postgres-2x' ? 2 : 1,
+    instances: store.endsWith('-2x') ? 2 : 1,
     check: (ack) => checkPostgres(url, ack),
     drop: async () => {
       await dropScratchDb(name);
-      if (store === 'redis') await dropRedisKeys(redisUrl, prefix);
+      if (redis) await dropRedisKeys(redisUrl, prefix);
     },
   };
 }
