@@ -16,9 +16,10 @@ import type { SteadyResult } from './scenarios/steady.js';
 import { measureWindow, waitQuiet } from './lib/cpu.js';
 import { machineFacts } from './lib/machine.js';
 import { dropScratchDb } from './lib/pg.js';
-import { floorOf, measureFloors, type FloorResult } from './lib/floors.js';
+import { measureFloors, type FloorResult } from './lib/floors.js';
 import { findPgbench, preparePgbenchDb, runPgbench, type PgbenchResult } from './lib/pgbench.js';
 import {
+  holdsInRedis,
   lockOnlyParams,
   pacedParams,
   parseArgs,
@@ -319,7 +320,7 @@ async function oneRun(plan: Plan, runNo: number) {
     const profiles: Record<string, unknown> = {};
     const notes = [...ceilings.notes];
     for (const store of plan.stores) {
-      if (floorOf(store) === 'redis' && !redisModeExists()) {
+      if (holdsInRedis(store) && !redisModeExists()) {
         notes.push(
           `${store}: skipped — the service has no Redis holds mode yet (no src/infra/redis wired to REDIS_URL)`,
         );

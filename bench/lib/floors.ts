@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { lockRate, type LockOnlyParams, type LockOnlyResult } from '../scenarios/lock-only.js';
 import { cpuMsPer, measureWindow, walKBPer } from './cpu.js';
 import { createScratchDb, dbUrl, dropScratchDb } from './pg.js';
-import { lockOnlyParams, pacedParams, redisModeExists, sharedLimits, type Plan } from './plan.js';
+import {
+  holdsInRedis,
+  lockOnlyParams,
+  pacedParams,
+  redisModeExists,
+  sharedLimits,
+  type Plan,
+} from './plan.js';
 import { runJob, startScript, type ServiceHandle } from './procs.js';
 import { dropRedisKeys } from './redis-keys.js';
 import type { CpuShares } from './row.js';
@@ -35,11 +42,7 @@ export interface FloorResult {
 
 /** The floor a store's lock is compared with; PGlite has none (no server of its own to share). */
 export const floorOf = (store: string): 'pg' | 'redis' | null =>
-  store === 'postgres' || store === 'postgres-2x'
-    ? 'pg'
-    : store === 'redis' || store === 'redis-2x'
-      ? 'redis'
-      : null;
+  store === 'postgres' || store === 'postgres-2x' ? 'pg' : holdsInRedis(store) ? 'redis' : null;
 
 interface RunningFloor {
   handle: ServiceHandle;

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { LockOnlyParams } from '../scenarios/lock-only.js';
 
 export type StoreName = 'pglite' | 'postgres' | 'postgres-2x' | 'redis' | 'redis-2x';
+/** The stores whose holds are in Redis. */
+export const holdsInRedis = (store: string) => store === 'redis' || store === 'redis-2x';
 export type ScenarioName = 'map' | 'rush' | 'steady' | 'lock-only' | 'best';
 
 export interface Plan {

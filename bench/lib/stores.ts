@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkPglite, checkPostgres, type InvariantReport } from './invariants.js';
 import { createScratchDb, dbUrl, dropScratchDb } from './pg.js';
-import type { StoreName } from './plan.js';
+import { holdsInRedis, type StoreName } from './plan.js';
 import { dropRedisKeys } from './redis-keys.js';
 
 export interface StoreDb {
@@ -28,7 +28,7 @@ export async function openStore(store: StoreName, tmp: string, redisUrl: string)
   const url = dbUrl(name);
   // Our own key prefix, so that the run neither sees nor leaves keys among anyone else's.
   const prefix = `${name}:`;
-  const redis = store === 'redis' || store === 'redis-2x';
+  const redis = holdsInRedis(store);
   return {
     env: {
       DATABASE_URL: url,
