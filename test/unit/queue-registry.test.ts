@@ -41,17 +41,23 @@ function slowList(initial: Map<string, QueueSettings>) {
 /** Notices that go nowhere: the test starts every read itself. */
 const silent: QueueNotices = { publish: () => undefined, subscribe: () => () => undefined };
 
+/** A registry on `store`, past its first read; a failed read fails the test. */
+async function started(store: QueueStore): Promise<QueueRegistry> {
+  const registry = new QueueRegistry({
+    store,
+    notices: silent,
+    onError: (e) => {
+      throw e;
+    },
+  });
+  await registry.start();
+  return registry;
+}
+
 describe('the queue registry', () => {
   it('a read that began before a change made here is not applied over it; the list is read again', async () => {
     const db = slowList(new Map([[EVENT, SETTINGS]]));
-    const registry = new QueueRegistry({
-      store: db.store,
-      notices: silent,
-      onError: (e) => {
-        throw e;
-      },
-    });
-    await registry.start();
+    const registry = await started(db.store);
     expect(registry.has(EVENT)).toBe(true);
 
     const seen: QueueList[] = [];
@@ -77,14 +83,7 @@ describe('the queue registry', () => {
 
   it('a read that began after the change is applied', async () => {
     const db = slowList(new Map());
-    const registry = new QueueRegistry({
-      store: db.store,
-      notices: silent,
-      onError: (e) => {
-        throw e;
-      },
-    });
-    await registry.start();
+    const registry = await started(db.store);
     registry.changed(EVENT, SETTINGS);
     // Another instance removed it since: the next read says so.
     db.set(new Map());
