@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { defineScripts } from './script-commands.js';
 
 /*
  * The Lua scripts of the Redis waiting rooms. Each touches the keys of ONE event, which share the hash
@@ -130,8 +131,8 @@ const SCRIPTS: [keyof QueueScripts, number, string][] = [
   ['queueRelease', 1, RELEASE],
 ];
 
-export function defineQueueScripts(redis: Pick<Redis | Cluster, 'defineCommand'>): void {
-  for (const [name, numberOfKeys, lua] of SCRIPTS) redis.defineCommand(name, { numberOfKeys, lua });
+export function defineQueueScripts(redis: Redis | Cluster): void {
+  defineScripts(redis, SCRIPTS);
 }
 
 export const queueKeys = {

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { defineScripts } from './script-commands.js';
 
 /*
  * The Lua scripts of the Redis hold store. Each touches keys of ONE hash slot only (the keys share a
@@ -254,7 +255,7 @@ return 0
 
 type Arg = string | number | Buffer;
 
-/** The scripts as client methods: ioredis sends EVALSHA and falls back to EVAL after a Redis restart. */
+/** The scripts as client methods (script-commands.ts: EVALSHA, or EVAL after a Redis restart). */
 export interface HoldScripts {
   sessionTouch(session: string, events: string, ...argv: Arg[]): Promise<string[]>;
   sessionLoad(session: string, ...argv: Arg[]): Promise<number>;
@@ -290,9 +291,8 @@ const SCRIPTS: [keyof HoldScripts, number | null, string][] = [
   ['holdLoadPlaces', 1, LOAD_PLACES],
 ];
 
-export function defineHoldScripts(redis: Pick<Redis | Cluster, 'defineCommand'>): void {
-  for (const [name, numberOfKeys, lua] of SCRIPTS)
-    redis.defineCommand(name, numberOfKeys === null ? { lua } : { numberOfKeys, lua });
+export function defineHoldScripts(redis: Redis | Cluster): void {
+  defineScripts(redis, SCRIPTS);
 }
 
 /** Keys of one event share the hash tag `{event:<id>}`; keys of one session share `{session:<hash>}`. */
