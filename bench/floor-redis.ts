@@ -1,6 +1,6 @@
 /**
  * The Redis floor: Fastify + ioredis and a minimal correct lock, ONE Lua script per POST /api/lock
- * (EVALSHA via defineCommand) that checks the session key and holds the seats all or nothing in the
+ * (EVALSHA, as the service sends its scripts: src/infra/redis/script-commands.ts) that checks the session key and holds the seats all or nothing in the
  * event's hash. Events and seats are made at start, in memory and in Redis, under REDIS_KEY_PREFIX;
  * those keys are deleted at exit (the Redis is shared: never FLUSHALL). What the service's Redis lock
  * is compared with: see bench/README.md.
@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { defineScripts } from '../src/infra/redis/script-commands.js';
 import { floorConfig, requiredEnv, seatStatus, serveFloor, type FloorStore } from './lib/floor-common.js';
 import { dropRedisKeys } from './lib/redis-keys.js';
 
@@ -68,11 +69,13 @@ const prefix = requiredEnv('REDIS_KEY_PREFIX');
 // Auto-pipelining as the service's client has it: under load, many requests' scripts share one write.
 const redis = new Redis(url, { keyPrefix: prefix, maxRetriesPerRequest: 1, enableAutoPipelining: true });
 const slots = process.env.FLOOR_REDIS_SLOTS === '1';
-redis.defineCommand('floorLock', { numberOfKeys: 2, lua: LOCK });
-// The hold alone, on the event's key only (its ARGV as the one-script lock's).
-redis.defineCommand('floorHold', { numberOfKeys: 1, lua: HOLD.replaceAll('KEYS[2]', 'KEYS[1]') });
-redis.defineCommand('floorCheck', { numberOfKeys: 1, lua: CHECK_ONLY });
-redis.defineCommand('floorUndo', { numberOfKeys: 1, lua: UNDO });
+defineScripts(redis, [
+  ['floorLock', 2, LOCK],
+  // The hold alone, on the event's key only (its ARGV as the one-script lock's).
+  ['floorHold', 1, HOLD.replaceAll('KEYS[2]', 'KEYS[1]')],
+  ['floorCheck', 1, CHECK_ONLY],
+  ['floorUndo', 1, UNDO],
+]);
 type Script = (...args: (string | number)[]) => Promise<number>;
 const scripts = redis as unknown as Record<'floorLock' | 'floorHold' | 'floorCheck' | 'floorUndo', Script>;
 
