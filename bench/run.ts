@@ -36,6 +36,7 @@ import type { Row } from './lib/row.js';
 import { buildRows, type StoreFigures } from './lib/rows.js';
 import { createBenchEvents } from './lib/setup.js';
 import { openStore } from './lib/stores.js';
+import { runInstructions } from './instructions.js';
 
 const started = Date.now();
 const log = (msg: string) =>
@@ -342,6 +343,10 @@ async function oneRun(plan: Plan, runNo: number) {
 }
 
 async function main() {
+  if (process.argv.includes('--instructions')) {
+    if (!existsSync('dist/main.js')) throw new Error('dist/main.js is missing: run `npm run build` first');
+    return runInstructions(process.argv.slice(2));
+  }
   const plan = parseArgs(process.argv.slice(2));
   if (!existsSync('dist/main.js')) throw new Error('dist/main.js is missing: run `npm run build` first');
   const machine = await machineFacts();
