@@ -1,9 +1,9 @@
 /**
  * The Redis floor: Fastify + ioredis and a minimal correct lock, ONE Lua script per POST /api/lock
- * (EVALSHA, as the service sends its scripts: src/infra/redis/script-commands.ts) that checks the session key and holds the seats all or nothing in the
- * event's hash. Events and seats are made at start, in memory and in Redis, under REDIS_KEY_PREFIX;
- * those keys are deleted at exit (the Redis is shared: never FLUSHALL). What the service's Redis lock
- * is compared with: see bench/README.md.
+ * (EVALSHA, sent as the service sends its scripts: src/infra/redis/script-commands.ts) that checks the
+ * session key and holds the seats all or nothing in the event's hash. Events and seats are made at
+ * start, in memory and in Redis, under REDIS_KEY_PREFIX; those keys are deleted at exit (the Redis is
+ * shared: never FLUSHALL). What the service's Redis lock is compared with: see bench/README.md.
  *
  * Keys: `<prefix>session:<token>` = expiry ms (with a TTL); `<prefix>seats:<event>` = hash, seat ID ->
  * `free`, `sold` or `<token>|<until ms>`. The script touches a session key and an event key, so it

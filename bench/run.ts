@@ -343,12 +343,9 @@ async function oneRun(plan: Plan, runNo: number) {
 }
 
 async function main() {
-  if (process.argv.includes('--instructions')) {
-    if (!existsSync('dist/main.js')) throw new Error('dist/main.js is missing: run `npm run build` first');
-    return runInstructions(process.argv.slice(2));
-  }
-  const plan = parseArgs(process.argv.slice(2));
   if (!existsSync('dist/main.js')) throw new Error('dist/main.js is missing: run `npm run build` first');
+  if (process.argv.includes('--instructions')) return runInstructions(process.argv.slice(2));
+  const plan = parseArgs(process.argv.slice(2));
   const machine = await machineFacts();
   log(
     `seat reservation bench${plan.quick ? ' (--quick)' : ''} on ${machine.cpu} × ${machine.cores}, node ${machine.node}, PostgreSQL ${machine.postgres}`,

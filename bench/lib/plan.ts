@@ -81,7 +81,8 @@ export const pacedParams = (
 
 const USAGE =
   'usage: npm run bench -- [--quick] [--profile] [--runs N] [--stores pglite,postgres,postgres-2x,redis,redis-2x]\n' +
-  '                        [--scenarios map,rush,steady,lock-only,best] [--skip-ceilings] [--wait-quiet]';
+  '                        [--scenarios map,rush,steady,lock-only,best] [--skip-ceilings] [--wait-quiet]\n' +
+  '       npm run bench -- --instructions [--stores postgres,redis]   (instructions per lock, under valgrind)';
 
 /** Whether the service has the Redis holds mode: its adapter is there and the wiring reads REDIS_URL. */
 export function redisModeExists(): boolean {
