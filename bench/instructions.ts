@@ -17,7 +17,9 @@ import { join, resolve } from 'node:path';
 import { ApiClient, mapLimit } from './lib/client.js';
 import { machineFacts } from './lib/machine.js';
 import { createScratchDb, dbUrl, dropScratchDb } from './lib/pg.js';
-import { freePort, stopChild } from './lib/procs.js';
+import { createEvent } from './lib/setup.js';
+import { parseArgs, sharedLimits } from './lib/plan.js';
+import { freePort, serviceEnv, stopChild } from './lib/procs.js';
 import { dropRedisKeys } from './lib/redis-keys.js';
 
 const WARM = 6000;
@@ -66,19 +68,10 @@ async function measure(t: Target, tmp: string): Promise<number> {
   const prefix = `${db}:`;
   const port = await freePort();
   const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: tmpdir(),
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '0',
-    SEED_DEMO: 'false',
+    ...serviceEnv(port),
+    ...sharedLimits(parseArgs([])),
     ADMIN_TOKEN: ADMIN,
     DATABASE_URL: dbUrl(db),
-    DB_POOL_SIZE: '20',
-    LOCK_TTL_SECONDS: '600',
-    SESSION_TTL_SECONDS: '1800',
     FLOOR_EVENTS: String(EVENTS),
     FLOOR_SEATS_PER_EVENT: String(SEATS),
     ...(t.store === 'redis' ? { REDIS_URL, REDIS_KEY_PREFIX: prefix } : {}),
@@ -93,17 +86,18 @@ async function measure(t: Target, tmp: string): Promise<number> {
     `--callgrind-out-file=${out}.%p`,
   ];
   const child: ChildProcess = spawn('valgrind', [...vg, process.execPath, ...node], { env, stdio: 'ignore' });
-  const api = new ApiClient(`http://127.0.0.1:${port}`, CONNECTIONS);
+  const origin = `http://127.0.0.1:${port}`;
+  const api = new ApiClient(origin, CONNECTIONS);
   try {
     await ready(api, child);
-    const events = t.script ? await floorEvents(api) : await serviceEvents(api);
+    const events = t.script ? await floorEvents(api) : await serviceEvents(origin);
     const blocks = await seatBlocks(api, events);
-    await locks(api, blocks, WARM);
+    await locks(api, blocks, await newSessions(api, WARM));
     const pid = child.pid!;
     const sessions = await newSessions(api, N);
     control(pid, '--zero');
     control(pid, '--instr=on');
-    await locks(api, blocks, N, sessions);
+    await locks(api, blocks, sessions);
     control(pid, '--instr=off');
     control(pid, '--dump');
     const dump = readdirSync(tmp).find((f) => f.startsWith(`cg.${pid}.`));
@@ -128,22 +122,13 @@ async function ready(api: ApiClient, child: ChildProcess): Promise<void> {
   throw new Error('not ready within 10 minutes');
 }
 
-async function serviceEvents(api: ApiClient): Promise<string[]> {
-  const seats = Array.from({ length: SEATS }, (_, i) => ({ name: `S${i + 1}`, price: 1500 }));
-  return mapLimit(
+/** EVENTS events of SEATS seats each, made as the bench's other scenarios make theirs. */
+const serviceEvents = (origin: string) =>
+  mapLimit(
     Array.from({ length: EVENTS }, (_, i) => i),
     2,
-    async (i) => {
-      const r = await api.call('setup', 'POST', '/api/events', {
-        admin: ADMIN,
-        body: { name: `Event ${i}`, currency: 'EUR', seats },
-        untimed: true,
-      });
-      if (r.status !== 201) throw new Error(`POST /api/events answered ${r.status}`);
-      return String(r.body.eventID);
-    },
+    (i) => createEvent(origin, ADMIN, `Event ${i}`, SEATS),
   );
-}
 
 async function floorEvents(api: ApiClient): Promise<string[]> {
   const r = await api.call('setup', 'GET', '/api/events', { untimed: true });
@@ -181,13 +166,7 @@ const newSessions = (api: ApiClient, n: number) =>
     },
   );
 
-async function locks(
-  api: ApiClient,
-  blocks: { eventID: string; seatIDs: string[] }[],
-  n: number,
-  given?: string[],
-) {
-  const sessions = given ?? (await newSessions(api, n));
+async function locks(api: ApiClient, blocks: { eventID: string; seatIDs: string[] }[], sessions: string[]) {
   await mapLimit(sessions, CONNECTIONS, async (session) => {
     const r = await api.call('lock', 'POST', '/api/lock', { session, body: blocks.pop(), untimed: true });
     if (r.status !== 200) throw new Error(`a lock answered ${r.status}: ${JSON.stringify(r.body)}`);

@@ -55,6 +55,18 @@ export interface ServiceOptions {
   profileDir?: string;
 }
 
+/** What every service process of the bench runs with: production, loopback, quiet, no limiter, no demo. */
+export const serviceEnv = (port: number): Record<string, string> => ({
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: process.env.HOME ?? '/tmp',
+  NODE_ENV: 'production',
+  HOST: '127.0.0.1',
+  PORT: String(port),
+  LOG_LEVEL: 'warn',
+  RATE_LIMIT_PER_MINUTE: '0',
+  SEED_DEMO: 'false',
+});
+
 /** The production build on loopback (one process, or a node:cluster primary with workers), once ready. */
 export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
   const port = await freePort();
@@ -62,14 +74,7 @@ export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
   const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const nodeArgs = [...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), ...extra];
   const env = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: process.env.HOME ?? '/tmp',
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '0',
-    SEED_DEMO: 'false',
+    ...serviceEnv(port),
     ...o.env,
     BENCH_WORKERS: String(o.instances),
     BENCH_WORKER_EXEC_ARGV: JSON.stringify(nodeArgs),

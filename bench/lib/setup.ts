@@ -13,7 +13,7 @@ export interface BenchEvents {
 const seatList = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ name: `S${i + 1}`, price: 1500 + (i % 4) * 500 }));
 
-async function createEvent(
+export async function createEvent(
   origin: string,
   admin: string,
   name: string,
