@@ -9,7 +9,7 @@ import type {
 } from '../../services/ports.js';
 import type { SessionDirectory } from '../db/session.repository.js';
 import { guard, type RedisClient } from './client.js';
-import { keys } from './scripts.js';
+import { keys, type HoldReply, type TouchReply } from './scripts.js';
 import type { SessionCache } from './session-cache.js';
 
 // How long an ended session stays in an event's `gone` set: far longer than a lock takes between
@@ -25,7 +25,8 @@ export interface RedisHoldStore extends HoldStore {
 /**
  * Holds in Redis (see scripts.ts for the key layout and the clock). A lock asks Redis alone: its
  * session's check (session-cache.ts) and one script in the event's slot, which also knows the sold seats;
- * the two go out together once this instance knows the session's ID.
+ * once this instance knows the session's ID the two are one script on a single Redis, and go out together
+ * on a Cluster (whose scripts touch one slot each).
  * The database stays the truth for which seats exist and which are sold: a sale is written there under
  * `status <> 'confirmed'` (the unique reservation seat as the last guard), then marked sold here.
  */
@@ -38,6 +39,8 @@ export function redisHoldStore(deps: {
   lockTtlMs: number;
 }): RedisHoldStore {
   const { redis, seats, sessions } = deps;
+  // One Redis runs scripts across slots; a Cluster does not.
+  const single = !redis.isCluster;
 
   const releaseIn = (eventId: string, sessionId: string, now: Date, seatIds?: readonly string[]) =>
     guard(
@@ -82,47 +85,69 @@ export function redisHoldStore(deps: {
     await guard(redis.holdLoadSold(keys.holds(eventId), keys.heads(eventId), ...sold));
   }
 
-  /** The hold script for a session already checked (or being checked alongside). */
-  async function acquireAs(
+  /** The hold script's keys and arguments for a session. */
+  function holdArgs(
     sessionId: string,
     { session: proof, eventId, seatIds, places = [], until, capMs, maxSeats }: AcquireRequest,
-  ): Promise<AcquireResult> {
+  ) {
+    return {
+      keys: [
+        keys.holds(eventId),
+        keys.mine(eventId, sessionId),
+        keys.gone(eventId),
+        keys.heads(eventId),
+        ...places.map((p) => keys.places(eventId, p.areaId)),
+      ],
+      argv: [
+        sessionId,
+        proof.now.getTime(),
+        until.getTime(),
+        capMs,
+        maxSeats,
+        places.length,
+        ...places.flatMap((p) => [p.areaId, p.quantity]),
+        ...seatIds,
+      ],
+    };
+  }
+
+  /** The hold script for a session already checked (or being checked alongside). */
+  async function acquireAs(sessionId: string, req: AcquireRequest): Promise<AcquireResult> {
+    const { keys: holdKeys, argv } = holdArgs(sessionId, req);
     for (let attempt = 0; attempt < 2; attempt++) {
-      const [kind, detail, deadline] = await guard(
-        redis.holdAcquire(
-          4 + places.length,
-          keys.holds(eventId),
-          keys.mine(eventId, sessionId),
-          keys.gone(eventId),
-          keys.heads(eventId),
-          ...places.map((p) => keys.places(eventId, p.areaId)),
-          sessionId,
-          proof.now.getTime(),
-          until.getTime(),
-          capMs,
-          maxSeats,
-          places.length,
-          ...places.flatMap((p) => [p.areaId, p.quantity]),
-          ...seatIds,
-        ),
-      );
-      switch (kind) {
-        case 'load':
-          await load(eventId);
-          continue;
-        case 'unavailable':
-          return { kind: 'unavailable', seatIDs: sortLike(seatIds, detail!) };
-        case 'sold-out':
-          return { kind: 'unavailable', seatIDs: [], soldOut: detail! };
-        case 'too-many':
-          return { kind: 'too-many', wouldHold: Number(detail) };
-        case 'ok':
-          return { kind: 'ok', sessionId, heldAfter: detail!.sort(), until: new Date(Number(deadline)) };
-        default:
-          return { kind: 'no-session' };
-      }
+      const reply = await guard(redis.holdAcquire(holdKeys.length, ...holdKeys, ...argv));
+      if (reply[0] !== 'load') return readHold(reply, sessionId, req.seatIds);
+      await load(req.eventId);
     }
-    throw new Error(`sold seats of event ${eventId} could not be loaded into Redis`);
+    throw new Error(`sold seats of event ${req.eventId} could not be loaded into Redis`);
+  }
+
+  /**
+   * A single Redis: the session's check and the hold in one script, for a session whose ID this instance
+   * knows. Null when Redis does not know the session (a flush): the caller checks it apart.
+   */
+  async function acquireChecked(sessionId: string, req: AcquireRequest): Promise<AcquireResult | null> {
+    const { session: proof, eventId } = req;
+    const check = sessions.check(proof, eventId, eventsTtl(req));
+    const hold = holdArgs(sessionId, req);
+    const reply = await guard(
+      redis.sessionTouchHoldAcquire(
+        2 + hold.keys.length,
+        ...check.keys,
+        ...hold.keys,
+        ...check.argv,
+        ...hold.argv,
+      ),
+    );
+    if (reply[0] === 'dead') return { kind: 'no-session' };
+    if (reply[0] !== 'ok' || reply[1] !== sessionId) return null;
+    await sessions.settle(proof, reply.slice(0, 4) as TouchReply);
+    const [kind, detail, deadline] = reply.slice(4) as HoldReply;
+    if (kind === 'load') {
+      await load(eventId);
+      return acquireAs(sessionId, req);
+    }
+    return readHold([kind, detail, deadline], sessionId, req.seatIds);
   }
 
   return {
@@ -130,15 +155,18 @@ export function redisHoldStore(deps: {
 
     async acquire(req) {
       const { session: proof, eventId } = req;
-      const checkSession = () =>
-        sessions.touchFor(proof, eventId, req.until.getTime() - proof.now.getTime() + GONE_MS);
+      const checkSession = () => sessions.touchFor(proof, eventId, eventsTtl(req));
       const hinted = sessions.knownId(proof.tokenHash);
       if (!hinted) {
         const session = await checkSession();
         return session ? acquireAs(session.id, req) : { kind: 'no-session' };
       }
-      // The session's ID is known, so its check and the hold go out together (one write, one round
-      // trip on a single Redis). The hold script refuses sessions whose logout reached the event; a hold
+      if (single) {
+        const result = await acquireChecked(hinted, req);
+        if (result) return result;
+      }
+      // On a Cluster, the session's ID being known, its check and the hold go out together (one write,
+      // one round trip). The hold script refuses sessions whose logout reached the event; a hold
       // made for one that ended just before is taken back here (its event was registered by the check,
       // so should this instance stop first, the cleanup job's sweep takes it back).
       const [session, result] = await Promise.all([checkSession(), acquireAs(hinted, req)]);
@@ -247,6 +275,28 @@ export function redisHoldStore(deps: {
       }
     },
   };
+}
+
+// How long a session's index of events is kept: past its hold's deadline, for the sweep of ended sessions.
+const eventsTtl = (req: AcquireRequest) => req.until.getTime() - req.session.now.getTime() + GONE_MS;
+
+function readHold(
+  [kind, detail, deadline]: HoldReply,
+  sessionId: string,
+  seatIds: readonly string[],
+): AcquireResult {
+  switch (kind) {
+    case 'unavailable':
+      return { kind: 'unavailable', seatIDs: sortLike(seatIds, detail!) };
+    case 'sold-out':
+      return { kind: 'unavailable', seatIDs: [], soldOut: detail! };
+    case 'too-many':
+      return { kind: 'too-many', wouldHold: Number(detail) };
+    case 'ok':
+      return { kind: 'ok', sessionId, heldAfter: detail!.sort(), until: new Date(Number(deadline)) };
+    default:
+      return { kind: 'no-session' };
+  }
 }
 
 function toState(id: string, value: string | null): SeatState {

@@ -3,7 +3,8 @@ import { defineScripts } from './script-commands.js';
 
 /*
  * The Lua scripts of the Redis hold store. Each touches keys of ONE hash slot only (the keys share a
- * hash tag), so it is atomic and runs unchanged on Redis Cluster:
+ * hash tag), so it is atomic and runs unchanged on Redis Cluster; the one exception, the session's check
+ * and the hold in one script, is sent to a single Redis only:
  *
  *   {event:<id>}:holds    hash, seat ID -> "<sessionID>|<until ms>|<hold began ms>" for a hold, "sold" for
  *                         a seat sold (kept for good: the lock path never asks the database), and the
@@ -43,7 +44,8 @@ end
  * Returns {'miss'} (not in Redis: ask the database), {'dead'}, or {'ok', id, exp, due}: due = '1' when
  * the stored expiry lags enough to be moved (by the caller: the database first, then `sessionExtend`).
  */
-const SESSION_TOUCH = `
+const SESSION_TOUCH_FN = `
+local function session_touch(KEYS, ARGV)
 local v = redis.call('HMGET', KEYS[1], 'id', 'exp', 'ended')
 if not v[1] and not v[3] then return {'miss'} end
 -- Registered even for a session that is over: a hold sent alongside this check may have been made, and
@@ -55,7 +57,9 @@ end
 if v[3] or tonumber(v[2]) <= tonumber(ARGV[1]) then return {'dead'} end
 local due = tonumber(v[2]) < tonumber(ARGV[2]) and '1' or '0'
 return {'ok', v[1], v[2], due}
+end
 `;
+const SESSION_TOUCH = `${SESSION_TOUCH_FN} return session_touch(KEYS, ARGV)`;
 
 /** Puts a session read from the database into Redis, unless Redis already knows it (it may have ended). */
 const SESSION_LOAD = `
@@ -90,7 +94,8 @@ return events
  * {'no-session'}, {'unavailable', seats}, {'sold-out', areas}, {'too-many', n} or
  * {'ok', held after, deadline}. Places are picked in the area's list order, skipping sold and held ones.
  */
-const ACQUIRE = `${PARSE}
+const ACQUIRE_FN = `
+local function acquire(KEYS, ARGV)
 local holds, mine, gone, heads = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local sid, now, ttl_end, cap, max = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local areas = tonumber(ARGV[6])
@@ -165,6 +170,21 @@ if #after > 0 then
   redis.call('PEXPIRE', mine, math.max(deadline - now, 1))
 end
 return {'ok', after, tostring(deadline)}
+end
+`;
+const ACQUIRE = `${PARSE}${ACQUIRE_FN} return acquire(KEYS, ARGV)`;
+
+/**
+ * The session's check and the hold as one script, for a single Redis only: its keys lie in two slots
+ * (the session's and the event's), which a Cluster refuses. KEYS: session, its events, then the hold's
+ * keys. ARGV: the check's four, the hold's session ID, then the hold's. Returns the check's reply when
+ * it is not 'ok' for that session ID (nothing held), else {'ok', id, exp, due, the hold's reply...}.
+ */
+const TOUCH_ACQUIRE = `${PARSE}${SESSION_TOUCH_FN}${ACQUIRE_FN}
+local checked = session_touch({KEYS[1], KEYS[2]}, {ARGV[1], ARGV[2], ARGV[3], ARGV[4]})
+if checked[1] ~= 'ok' or checked[2] ~= ARGV[5] then return checked end
+local held = acquire({unpack(KEYS, 3)}, {unpack(ARGV, 5)})
+return {'ok', checked[2], checked[3], checked[4], held[1], held[2] or false, held[3] or false}
 `;
 
 const RELEASE_BODY = `
@@ -254,15 +274,26 @@ return 0
 `;
 
 type Arg = string | number | Buffer;
+export type TouchReply = [state: string, id?: string, exp?: string, due?: string];
+export type HoldReply = [kind: string, detail?: string[] | null, deadline?: string | null];
+/** The check's reply, then (when it is 'ok' for the session asked for) the hold's. */
+export type TouchHoldReply = [
+  ...TouchReply,
+  kind?: string,
+  detail?: string[] | null,
+  deadline?: string | null,
+];
 
 /** The scripts as client methods (script-commands.ts: EVALSHA, or EVAL after a Redis restart). */
 export interface HoldScripts {
-  sessionTouch(session: string, events: string, ...argv: Arg[]): Promise<string[]>;
+  sessionTouch(session: string, events: string, ...argv: Arg[]): Promise<TouchReply>;
   sessionLoad(session: string, ...argv: Arg[]): Promise<number>;
   sessionExtend(session: string, ...argv: Arg[]): Promise<number>;
   sessionEnd(session: string, events: string, ttlMs: number): Promise<string[]>;
   /** The first argument is how many keys follow: 4 + the number of areas. */
-  holdAcquire(keyCount: number, ...keysAndArgv: Arg[]): Promise<[string, string[]?, string?]>;
+  holdAcquire(keyCount: number, ...keysAndArgv: Arg[]): Promise<HoldReply>;
+  /** The first argument is how many keys follow: 6 + the number of areas. A single Redis only. */
+  sessionTouchHoldAcquire(keyCount: number, ...keysAndArgv: Arg[]): Promise<TouchHoldReply>;
   holdRelease(holds: string, mine: string, ...argv: Arg[]): Promise<string[]>;
   holdEnd(holds: string, mine: string, gone: string, ...argv: Arg[]): Promise<string[]>;
   holdHeldBy(holds: string, mine: string, sessionId: string): Promise<string[]>;
@@ -281,6 +312,7 @@ const SCRIPTS: [keyof HoldScripts, number | null, string][] = [
   ['sessionExtend', 1, SESSION_EXTEND],
   ['sessionEnd', 2, SESSION_END],
   ['holdAcquire', null, ACQUIRE],
+  ['sessionTouchHoldAcquire', null, TOUCH_ACQUIRE],
   ['holdRelease', 2, RELEASE],
   ['holdEnd', 3, END_IN_EVENT],
   ['holdHeldBy', 2, HELD_BY],

@@ -3,7 +3,12 @@ import type { Session } from '../../domain/types.js';
 import type { SessionProof, SessionRepository } from '../../services/ports.js';
 import type { SessionDirectory } from '../db/session.repository.js';
 import { guard, type RedisClient } from './client.js';
-import { keys } from './scripts.js';
+import { keys, type TouchReply } from './scripts.js';
+
+export interface SessionCheck {
+  keys: [session: string, events: string];
+  argv: [now: number, refreshBefore: number, eventId: string, eventsTtlMs: number];
+}
 
 // A session's Redis copy outlives its expiry a little, so that a request right at the edge still finds
 // it; after that a request falls back to the database, which says the session is over.
@@ -17,6 +22,10 @@ export interface SessionCache extends SessionRepository {
   touchFor(proof: SessionProof, eventId: string | undefined, eventsTtlMs: number): Promise<Session | null>;
   /** Marks the session ended in Redis; the events it locked in, for the caller to release it there. */
   endInRedis(tokenHash: Buffer): Promise<string[]>;
+  /** The keys and arguments of the session's check (`sessionTouch`), to send within another script. */
+  check(proof: SessionProof, eventId: string | undefined, eventsTtlMs: number): SessionCheck;
+  /** A live session's check answered 'ok': the session, its stored expiry moved first if it lagged. */
+  settle(proof: SessionProof, reply: TouchReply): Promise<Session>;
   /**
    * The session ID this instance last saw for a token, if any: a hint only (the session may have ended
    * since), which lets a lock send its hold together with the session check.
@@ -65,34 +74,36 @@ export function redisSessionCache(deps: {
       ),
     );
 
+  const check = (proof: SessionProof, eventId: string | undefined, eventsTtlMs: number): SessionCheck => ({
+    keys: [keys.session(proof.tokenHash), keys.sessionEvents(proof.tokenHash)],
+    argv: [proof.now.getTime(), proof.refreshBefore.getTime(), eventId ?? '', eventsTtlMs],
+  });
+
+  async function settle(proof: SessionProof, [, id, exp, due]: TouchReply): Promise<Session> {
+    const session: Session = { id: id!, tokenHash: proof.tokenHash, expiresAt: new Date(Number(exp)) };
+    known.set(proof.tokenHash, session.id);
+    if (due !== '1') return session;
+    // The database first: it is what the cleanup job and a rebuilt Redis trust.
+    await directory.extend(session.id, proof.expiresAt);
+    await guard(
+      redis.sessionExtend(
+        keys.session(proof.tokenHash),
+        proof.expiresAt.getTime(),
+        proof.expiresAt.getTime() - proof.now.getTime() + SLACK_MS,
+      ),
+    );
+    return { ...session, expiresAt: proof.expiresAt };
+  }
+
   async function touchFor(proof: SessionProof, eventId: string | undefined, eventsTtlMs: number) {
+    const {
+      keys: [session, events],
+      argv,
+    } = check(proof, eventId, eventsTtlMs);
     for (let attempt = 0; attempt < 2; attempt++) {
-      const [state, id, exp, due] = await guard(
-        redis.sessionTouch(
-          keys.session(proof.tokenHash),
-          keys.sessionEvents(proof.tokenHash),
-          proof.now.getTime(),
-          proof.refreshBefore.getTime(),
-          eventId ?? '',
-          eventsTtlMs,
-        ),
-      );
-      if (state === 'dead') return null;
-      if (state === 'ok') {
-        const session: Session = { id: id!, tokenHash: proof.tokenHash, expiresAt: new Date(Number(exp)) };
-        known.set(proof.tokenHash, session.id);
-        if (due !== '1') return session;
-        // The database first: it is what the cleanup job and a rebuilt Redis trust.
-        await directory.extend(session.id, proof.expiresAt);
-        await guard(
-          redis.sessionExtend(
-            keys.session(proof.tokenHash),
-            proof.expiresAt.getTime(),
-            proof.expiresAt.getTime() - proof.now.getTime() + SLACK_MS,
-          ),
-        );
-        return { ...session, expiresAt: proof.expiresAt };
-      }
+      const reply = await guard(redis.sessionTouch(session, events, ...argv));
+      if (reply[0] === 'dead') return null;
+      if (reply[0] === 'ok') return settle(proof, reply);
       const fromDb = await db.touch(proof);
       if (!fromDb) return null;
       await load(fromDb, proof.now);
@@ -114,6 +125,8 @@ export function redisSessionCache(deps: {
         throw e;
       }),
     touchFor,
+    check,
+    settle,
     end: (id, now) => db.end(id, now),
     knownId: known.get,
     endInRedis: (tokenHash) =>
