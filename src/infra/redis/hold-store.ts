@@ -142,12 +142,10 @@ export function redisHoldStore(deps: {
     if (reply[0] === 'dead') return { kind: 'no-session' };
     if (reply[0] !== 'ok' || reply[1] !== sessionId) return null;
     await sessions.settle(proof, reply.slice(0, 4) as TouchReply);
-    const [kind, detail, deadline] = reply.slice(4) as HoldReply;
-    if (kind === 'load') {
-      await load(eventId);
-      return acquireAs(sessionId, req);
-    }
-    return readHold([kind, detail, deadline], sessionId, req.seatIds);
+    const held = reply.slice(4) as HoldReply;
+    if (held[0] !== 'load') return readHold(held, sessionId, req.seatIds);
+    await load(eventId);
+    return acquireAs(sessionId, req);
   }
 
   return {
@@ -165,8 +163,8 @@ export function redisHoldStore(deps: {
         const result = await acquireChecked(hinted, req);
         if (result) return result;
       }
-      // On a Cluster, the session's ID being known, its check and the hold go out together (one write,
-      // one round trip). The hold script refuses sessions whose logout reached the event; a hold
+      // On a Cluster (or when Redis did not know the session), the session's ID being known, its check
+      // and the hold go out together (one write, one round trip). The hold script refuses sessions whose logout reached the event; a hold
       // made for one that ended just before is taken back here (its event was registered by the check,
       // so should this instance stop first, the cleanup job's sweep takes it back).
       const [session, result] = await Promise.all([checkSession(), acquireAs(hinted, req)]);
