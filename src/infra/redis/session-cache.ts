@@ -37,17 +37,39 @@ export interface SessionCache extends SessionRepository {
 // so the memo can be stale only about whether the session still lives, which every lock checks anyway.
 const KNOWN_MAX = 100_000;
 
-class KnownSessions {
-  private readonly ids = new Map<string, string>();
+/**
+ * The last `max / 2` to `max` sessions seen, in two generations: when the young one is full it becomes
+ * the old one and the oldest are dropped all at once. (Dropping the first key of one Map per insert
+ * instead makes V8 step over every deleted entry ahead of it: an insert took 0.3 us at 100,000 sessions
+ * and 140 us at 300,000, so session starts slowed down as an on-sale went on.)
+ */
+export class KnownSessions {
+  private young = new Map<string, string>();
+  private old = new Map<string, string>();
 
-  get = (tokenHash: Buffer) => this.ids.get(tokenHash.toString('base64'));
+  constructor(private readonly max = KNOWN_MAX) {}
+
+  get = (tokenHash: Buffer): string | undefined => {
+    const key = tokenHash.toString('base64');
+    const id = this.young.get(key);
+    if (id !== undefined) return id;
+    const aged = this.old.get(key);
+    // A session still in use stays known.
+    if (aged !== undefined) this.add(key, aged);
+    return aged;
+  };
 
   set(tokenHash: Buffer, id: string): void {
     const key = tokenHash.toString('base64');
-    if (this.ids.has(key)) return;
-    // Oldest first out: a plain bound, good enough for a hint.
-    if (this.ids.size >= KNOWN_MAX) this.ids.delete(this.ids.keys().next().value!);
-    this.ids.set(key, id);
+    if (!this.young.has(key)) this.add(key, id);
+  }
+
+  private add(key: string, id: string): void {
+    if (this.young.size >= this.max / 2) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(key, id);
   }
 }
 
