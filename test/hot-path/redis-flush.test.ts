@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../src/infra/redis/scripts.js';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { freePort, startRedis, stopRedis } from '../helpers/redis-server.js';
 import { testStores } from '../helpers/stores.js';
@@ -79,5 +80,24 @@ describe.runIf(store)('Redis flushed in the middle of an on-sale', () => {
     const map = (await t.api.get(`/api/seats/${eventID}`)).body.seats;
     const confirmed = map.filter((s: any) => s.status === 'confirmed').map((s: any) => s.seatID);
     expect(confirmed.sort()).toEqual([...sold, ...owner.keys()].sort());
+  });
+
+  // A Redis hash of few short fields is kept compact (a listpack), where every field looked up is a
+  // scan of them all: an on-sale event's holds must be a hash table however few seats are held yet.
+  it("an event's holds are a hash table from its first lock, and again once rebuilt after a flush", async () => {
+    const { eventID, seatIDs } = await t.api.event();
+    const session = await t.api.session();
+    const r = new Redis(url, { keyPrefix: t.config.REDIS_KEY_PREFIX });
+    try {
+      const lock = (i: number) => t.api.post('/api/lock', { eventID, seatIDs: [seatIDs[i]] }, { session });
+      expect((await lock(0)).status).toBe(200);
+      expect(await r.object('ENCODING', keys.holds(eventID))).toBe('hashtable');
+      await r.flushall();
+      expect((await lock(1)).status).toBe(200);
+      expect(await r.object('ENCODING', keys.holds(eventID))).toBe('hashtable');
+      expect(await r.hlen(keys.holds(eventID))).toBe(2); // the seat, and the mark that the event is loaded
+    } finally {
+      r.disconnect();
+    }
   });
 });
