@@ -51,9 +51,11 @@ local v = redis.call('HMGET', KEYS[1], 'id', 'exp', 'ended')
 if not v[1] and not v[3] then return {'miss'} end
 -- Registered even for a session that is over: a hold sent alongside this check may have been made, and
 -- the sweep of ended sessions releases it in the events found here.
+-- Every lock asks the same TTL (the hold's plus a margin), so an event new to the set sets it outright.
 if ARGV[3] ~= '' then
-  redis.call('SADD', KEYS[2], ARGV[3])
-  if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+  if redis.call('SADD', KEYS[2], ARGV[3]) == 1 or redis.call('PTTL', KEYS[2]) < tonumber(ARGV[4]) then
+    redis.call('PEXPIRE', KEYS[2], ARGV[4])
+  end
 end
 if v[3] or tonumber(v[2]) <= tonumber(ARGV[1]) then return {'dead'} end
 local due = tonumber(v[2]) < tonumber(ARGV[2]) and '1' or '0'
@@ -121,7 +123,8 @@ local after, seen, stale, began = {}, {}, {}, nil
 for i = first, #ARGV do
   if not seen[ARGV[i]] then seen[ARGV[i]] = true; after[#after + 1] = ARGV[i] end
 end
-for _, seat in ipairs(redis.call('SMEMBERS', mine)) do
+local held_before = redis.call('SMEMBERS', mine)
+for _, seat in ipairs(held_before) do
   local owner, till, since = parse(redis.call('HGET', holds, seat))
   if owner == sid and till > now then
     if not began or since < began then began = since end
@@ -164,8 +167,10 @@ for _, seat in ipairs(stale) do
   if not seen[seat] then redis.call('HDEL', holds, seat) end
 end
 local value = sid .. '|' .. deadline .. '|' .. began
-for _, seat in ipairs(after) do redis.call('HSET', holds, seat, value) end
-redis.call('DEL', mine)
+local fields = {}
+for _, seat in ipairs(after) do fields[#fields + 1] = seat; fields[#fields + 1] = value end
+if #fields > 0 then redis.call('HSET', holds, unpack(fields)) end
+if #held_before > 0 then redis.call('DEL', mine) end
 if #after > 0 then
   redis.call('SADD', mine, unpack(after))
   redis.call('PEXPIRE', mine, math.max(deadline - now, 1))
