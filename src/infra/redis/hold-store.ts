@@ -9,7 +9,7 @@ import type {
 } from '../../services/ports.js';
 import type { SessionDirectory } from '../db/session.repository.js';
 import { guard, type RedisClient } from './client.js';
-import { keys, type HoldReply, type TouchReply } from './scripts.js';
+import { keys, touchHoldReply, type HoldReply, type TouchReply } from './scripts.js';
 import type { SessionCache } from './session-cache.js';
 
 // How long an ended session stays in an event's `gone` set: far longer than a lock takes between
@@ -130,7 +130,7 @@ export function redisHoldStore(deps: {
     const { session: proof, eventId } = req;
     const check = sessions.check(proof, eventId, eventsTtl(req));
     const hold = holdArgs(sessionId, req);
-    const reply = await guard(
+    const flat = await guard(
       redis.sessionTouchHoldAcquire(
         2 + hold.keys.length,
         ...check.keys,
@@ -139,6 +139,7 @@ export function redisHoldStore(deps: {
         ...hold.argv,
       ),
     );
+    const reply = touchHoldReply(flat);
     if (reply[0] === 'dead') return { kind: 'no-session' };
     if (reply[0] !== 'ok' || reply[1] !== sessionId) return null;
     await sessions.settle(proof, reply.slice(0, 4) as TouchReply);
@@ -285,13 +286,18 @@ function readHold(
 ): AcquireResult {
   switch (kind) {
     case 'unavailable':
-      return { kind: 'unavailable', seatIDs: sortLike(seatIds, detail!) };
+      return { kind: 'unavailable', seatIDs: sortLike(seatIds, detail as string[]) };
     case 'sold-out':
-      return { kind: 'unavailable', seatIDs: [], soldOut: detail! };
+      return { kind: 'unavailable', seatIDs: [], soldOut: detail as string[] };
     case 'too-many':
       return { kind: 'too-many', wouldHold: Number(detail) };
     case 'ok':
-      return { kind: 'ok', sessionId, heldAfter: detail!.sort(), until: new Date(Number(deadline)) };
+      return {
+        kind: 'ok',
+        sessionId,
+        heldAfter: (detail as string[]).sort(),
+        until: new Date(Number(deadline)),
+      };
     default:
       return { kind: 'no-session' };
   }
