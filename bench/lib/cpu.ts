@@ -2,13 +2,21 @@ import { performance } from 'node:perf_hooks';
 import type { JobResult } from '../scenarios/common.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { walWritten } from './pg.js';
-import { cpuDelta, machineCpuMs, postgresCpuMs, processCpuMs, type ServiceHandle } from './procs.js';
+import {
+  cpuDelta,
+  machineCpuMs,
+  postgresCpuMs,
+  processCpuMs,
+  redisCpuMs,
+  type ServiceHandle,
+} from './procs.js';
 import type { CpuShares } from './row.js';
 
 interface Reading {
   at: number;
   service: Map<number, number>;
   postgres: number;
+  redis: number;
   machine: { busy: number; total: number };
 }
 
@@ -16,11 +24,12 @@ const read = (svc: ServiceHandle): Reading => ({
   at: performance.now(),
   service: processCpuMs(svc.pids()),
   postgres: postgresCpuMs(),
+  redis: redisCpuMs(),
   machine: machineCpuMs(),
 });
 
 /**
- * Runs a load-generator job and reads the CPU time of the service, of PostgreSQL and of the machine
+ * Runs a load-generator job and reads the CPU time of the service, of PostgreSQL, of Redis and of the machine
  * at the start and end of its measured window (which the job marks), next to the generator's own, and
  * the WAL PostgreSQL wrote meanwhile (asked for at the marks, answered a few milliseconds later).
  */
@@ -51,6 +60,7 @@ export async function measureWindow<T extends JobResult>(
         generator: result.generatorCpu.share,
         service: 0,
         postgres: 0,
+        redis: 0,
         machineBusy: 0,
         other: 0,
         walBytesPerSec: null,
@@ -63,15 +73,17 @@ export async function measureWindow<T extends JobResult>(
   const generator = result.generatorCpu.share;
   const service = cpuDelta(a.service, b.service) / wall;
   const postgres = (b.postgres - a.postgres) / wall;
+  const redis = (b.redis - a.redis) / wall;
   return {
     result,
     cpu: {
       generator,
       service,
       postgres,
+      redis,
       machineBusy: total > 0 ? busy / total : 0,
       // The orchestrator's own share is tiny; what is left is someone else's load on the machine.
-      other: Math.max(0, busy / wall - generator - service - postgres),
+      other: Math.max(0, busy / wall - generator - service - postgres - redis),
       walBytesPerSec: w0 !== null && w1 !== null && w1 >= w0 ? (w1 - w0) / (wall / 1000) : null,
     },
   };

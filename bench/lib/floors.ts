@@ -33,8 +33,8 @@ export interface FloorResult {
   p50Ms: number | null;
   p99Ms: number | null;
   cpu: CpuShares;
-  /** CPU time per lock (ms): the floor's process, and PostgreSQL's. */
-  cpuMsPerLock: { floor: number | null; postgres: number | null };
+  /** CPU time per lock (ms): the floor's process, PostgreSQL's and Redis's. */
+  cpuMsPerLock: { floor: number | null; postgres: number | null; redis: number | null };
   /** KB of WAL PostgreSQL wrote per lock (the pg floor; the Redis floors write none). */
   walKBPerLock: number | null;
   notes: string[];
@@ -182,7 +182,11 @@ async function floorLevel(
       p50Ms: r.endpoints.lock?.p50Ms ?? null,
       p99Ms: r.endpoints.lock?.p99Ms ?? null,
       cpu,
-      cpuMsPerLock: { floor: cpuMsPer(cpu.service, perSec), postgres: cpuMsPer(cpu.postgres, perSec) },
+      cpuMsPerLock: {
+        floor: cpuMsPer(cpu.service, perSec),
+        postgres: cpuMsPer(cpu.postgres, perSec),
+        redis: cpuMsPer(cpu.redis, perSec),
+      },
       walKBPerLock: walKBPer(cpu, perSec),
       notes: [
         ...(r.ranOut ? ['ran out of sessions or seats before the end'] : []),

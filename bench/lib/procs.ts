@@ -219,18 +219,29 @@ export function machineCpuMs(): { busy: number; total: number } {
  * CPU time (ms) PostgreSQL has used so far: its live processes, plus what its postmaster has collected
  * from backends that already exited (pgbench's connections end before the run can be read again).
  */
-export function postgresCpuMs(): number {
+export const postgresCpuMs = (): number => cpuMsOf('postgres', true);
+
+/**
+ * CPU time (ms) the machine's Redis servers have used so far (the bench's one is the only busy one: the
+ * bench runs with no tests beside it). Redis serves commands on one thread: its CPU per lock is what the
+ * hold costs Redis.
+ */
+export const redisCpuMs = (): number => cpuMsOf('redis-server', false);
+
+/** CPU time (ms) of the live processes named `comm`; with `reaped`, also their exited children's. */
+function cpuMsOf(comm: string, reaped: boolean): number {
   let ms = 0;
   for (const pid of listPids()) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== comm) continue;
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ms += (Number(f[11]) + Number(f[12])) * TICK_MS;
-      // The postmaster (its parent is not postgres) also carries its reaped children's time.
+      if (!reaped) continue;
+      // The parent of them all (its own parent is not one of them) carries its reaped children's time.
       const ppid = Number(f[1]);
       const parent = readFileSync(`/proc/${ppid}/comm`, 'utf8').trim();
-      if (parent !== 'postgres') ms += (Number(f[13]) + Number(f[14])) * TICK_MS;
+      if (parent !== comm) ms += (Number(f[13]) + Number(f[14])) * TICK_MS;
     } catch {
       // gone meanwhile
     }

@@ -211,9 +211,11 @@ const COLUMNS: [string, (r: Row) => string][] = [
   ['gen', (r) => pct(r.cpu.generator)],
   ['svc', (r) => pct(r.cpu.service)],
   ['pg', (r) => pct(r.cpu.postgres)],
+  ['redis', (r) => pct(r.cpu.redis)],
   ['other', (r) => pct(r.cpu.other)],
   ['svc ms/req', (r) => fmt(r.cpuMsPerRequest.service, 2)],
   ['pg ms/req', (r) => fmt(r.cpuMsPerRequest.postgres, 2)],
+  ['redis ms/req', (r) => fmt(r.cpuMsPerRequest.redis, 2)],
   ['pgbench pg ms', (r) => fmt(r.cpuMsPerRequest.pgbenchPostgres, 2)],
   ['WAL KB/req', (r) => fmt(r.walKBPerRequest, 1)],
   ['busy', (r) => pct(r.cpu.machineBusy)],
@@ -226,7 +228,7 @@ const floorLine = (f: FloorFigures, runs: number) =>
   `${f.floor} floor ${f.pacedPerSec ? `paced @${f.connections} (${fmt(f.pacedPerSec)}/s)` : `@${f.connections}`}` +
   `${runs > 1 ? ` (run ${f.run})` : ''}: ${fmt(f.perSec)} locks/s, ` +
   `p50 ${fmt(f.p50Ms, 1)} ms, p99 ${fmt(f.p99Ms, 1)} ms; CPU per lock: floor ${fmt(f.cpuMsPerLock.floor, 2)} ms, ` +
-  `PostgreSQL ${fmt(f.cpuMsPerLock.postgres, 2)} ms; WAL ${fmt(f.walKBPerLock, 1)} KB per lock; other ${pct(f.cpu.other)}` +
+  `PostgreSQL ${fmt(f.cpuMsPerLock.postgres, 2)} ms, Redis ${fmt(f.cpuMsPerLock.redis, 2)} ms; WAL ${fmt(f.walKBPerLock, 1)} KB per lock; other ${pct(f.cpu.other)}` +
   (f.notes.length > 0 ? ` (${f.notes.join('; ')})` : '');
 
 export function printTable(

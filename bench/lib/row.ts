@@ -17,6 +17,8 @@ export interface CpuShares {
   generator: number;
   service: number;
   postgres: number;
+  /** Redis's, where the store holds seats there (else about 0: the shared server idles). */
+  redis: number;
   /** The whole machine busy, as a share of all its cores. */
   machineBusy: number;
   /** Busy time not ours (other processes on the machine), as a share of one core. */
@@ -76,8 +78,13 @@ export interface Row {
   compressedBytes?: number | null;
   encoding?: string | null;
   notModifiedShare?: number;
-  /** CPU per request (ms): the service's processes and PostgreSQL's; next to pgbench's PostgreSQL CPU per lock. */
-  cpuMsPerRequest: { service: number | null; postgres: number | null; pgbenchPostgres: number | null };
+  /** CPU per request (ms): the service's processes, PostgreSQL's and Redis's; next to pgbench's PostgreSQL CPU per lock. */
+  cpuMsPerRequest: {
+    service: number | null;
+    postgres: number | null;
+    redis: number | null;
+    pgbenchPostgres: number | null;
+  };
   /** KB of WAL per request: what each request made PostgreSQL write (and flush) for crash safety. */
   walKBPerRequest: number | null;
   endpoints: Record<string, LatencySummary>;

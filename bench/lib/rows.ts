@@ -49,6 +49,7 @@ const r2OrNull = (x: number | null) => (x === null ? null : r2(x));
 const perRequest = (cpu: CpuShares, rps: number, pgbench?: { pgCpuMsPerTxn: number | null }) => ({
   service: r2OrNull(cpuMsPer(cpu.service, rps)),
   postgres: r2OrNull(cpuMsPer(cpu.postgres, rps)),
+  redis: r2OrNull(cpuMsPer(cpu.redis, rps)),
   pgbenchPostgres: pgbench?.pgCpuMsPerTxn ? r2(pgbench.pgCpuMsPerTxn) : null,
 });
 
@@ -155,7 +156,7 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
         httpRatio: null,
         endpoints: { 'seats-reader': r.reader },
         cpu: f.rush.cpu,
-        cpuMsPerRequest: { service: null, postgres: null, pgbenchPostgres: null },
+        cpuMsPerRequest: { service: null, postgres: null, redis: null, pgbenchPostgres: null },
         walKBPerRequest: null,
         errors: 0,
       });
