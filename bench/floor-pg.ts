@@ -2,12 +2,19 @@
  * The PostgreSQL floor: Fastify + a `pg` Pool and a minimal correct lock, ONE SQL statement per
  * POST /api/lock (session check + all-or-nothing hold, bench/lib/floor-sql.ts), on its own minimal
  * tables in the scratch database DATABASE_URL, which the bench makes and drops. What the service's
- * PostgreSQL lock is compared with: see bench/README.md.
+ * PostgreSQL lock is compared with: see bench/README.md. With FLOOR_RULES=1 the statement also applies
+ * the contract's rules for every lock (rulesLockStatement).
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { floorConfig, requiredEnv, seatStatus, serveFloor, type FloorStore } from './lib/floor-common.js';
-import { FLOOR_PG_OPTIONS, FLOOR_SCHEMA, lockStatement } from './lib/floor-sql.js';
+import {
+  FLOOR_PG_OPTIONS,
+  FLOOR_RULES_SCHEMA,
+  FLOOR_SCHEMA,
+  lockStatement,
+  rulesLockStatement,
+} from './lib/floor-sql.js';
 
 const cfg = floorConfig();
 const pool = new pg.Pool({
@@ -18,6 +25,7 @@ const pool = new pg.Pool({
 
 const events = Array.from({ length: cfg.events }, () => randomUUID());
 await pool.query(FLOOR_SCHEMA);
+if (cfg.rules) await pool.query(FLOOR_RULES_SCHEMA);
 await pool.query(
   `INSERT INTO seats (id, event_id)
    SELECT gen_random_uuid(), e FROM unnest($1::uuid[]) e, generate_series(1, $2::int)`,
@@ -26,14 +34,12 @@ await pool.query(
 await pool.query('ANALYZE');
 
 // Named: each pooled connection prepares it once, as pgbench's -M prepared does.
+const inputs = { token: '$1::uuid', event: '$2::uuid', seats: '$3::uuid[]', ttlSeconds: cfg.lockTtlSeconds };
 const LOCK = {
   name: 'floor-lock',
-  text: lockStatement({
-    token: '$1::uuid',
-    event: '$2::uuid',
-    seats: '$3::uuid[]',
-    ttlSeconds: cfg.lockTtlSeconds,
-  }),
+  text: cfg.rules
+    ? rulesLockStatement({ ...inputs, maxSeats: cfg.maxSeats, maxHoldSeconds: cfg.maxHoldSeconds })
+    : lockStatement(inputs),
 };
 
 const store: FloorStore = {
@@ -56,14 +62,19 @@ const store: FloorStore = {
     }));
   },
   async lock(token, eventId, seatIds) {
-    const r = await pool.query<{ live: boolean; ok: boolean; lock_until: Date | null }>({
-      ...LOCK,
-      values: [token, eventId, seatIds],
-    });
+    const r = await pool.query<{
+      live: boolean;
+      ok: boolean;
+      lock_until: Date | null;
+      held_count?: number;
+      held?: string[] | null;
+    }>({ ...LOCK, values: [token, eventId, seatIds] });
     const row = r.rows[0];
     if (!row?.live) return { outcome: 'no-session' };
-    if (!row.ok || !row.lock_until) return { outcome: 'unavailable' };
-    return { outcome: 'ok', lockUntil: row.lock_until };
+    if (!row.ok) return { outcome: 'unavailable' };
+    if (cfg.rules && (row.held_count ?? 0) > cfg.maxSeats) return { outcome: 'too-many' };
+    if (!row.lock_until) return { outcome: 'unavailable' };
+    return { outcome: 'ok', lockUntil: row.lock_until, ...(row.held ? { held: row.held } : {}) };
   },
   close: () => pool.end(),
 };

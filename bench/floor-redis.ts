@@ -13,11 +13,20 @@
  * the session key and the event's hash get hash tags of their own (`{session:<token>}`,
  * `{seats:<event>}`), so no script may touch both. A lock sends two scripts in one write, the session
  * check and the hold, and takes the hold back in the rare case that the session turned out dead.
+ *
+ * With FLOOR_RULES=1 the one script also applies the contract's rules for every lock (RULES_LOCK).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { defineScripts } from '../src/infra/redis/script-commands.js';
-import { floorConfig, requiredEnv, seatStatus, serveFloor, type FloorStore } from './lib/floor-common.js';
+import {
+  floorConfig,
+  requiredEnv,
+  seatStatus,
+  serveFloor,
+  type FloorStore,
+  type LockOutcome,
+} from './lib/floor-common.js';
 import { dropRedisKeys } from './lib/redis-keys.js';
 
 // The two halves of the lock: the session's check, and the all-or-nothing hold.
@@ -52,6 +61,53 @@ return 1
  */
 const LOCK = `${SESSION_CHECK}${HOLD}`;
 
+/**
+ * FLOOR_RULES=1: the lock with the contract's rules for every lock (see FloorConfig.rules), the least
+ * way: the seats a session holds in an event are a set of their own, and a hold's value also keeps when
+ * the hold began. KEYS: the session, the event's seats, the session's seats in the event. ARGV: token,
+ * now ms, until ms, the cap on a hold's length (ms), the most seats a session may hold, seat IDs...
+ * Returns {-1}, {0}, {-2} (too many) or {1, deadline, every seat held}.
+ */
+const RULES_LOCK = `
+local now = tonumber(ARGV[2])
+local exp = redis.call('GET', KEYS[1])
+if not exp or tonumber(exp) <= now then return {-1} end
+local function parse(v)
+  if not v or v == 'free' or v == 'sold' then return v, 0, 0 end
+  local a = string.find(v, '|', 1, true)
+  local b = string.find(v, '|', a + 1, true)
+  return string.sub(v, 1, a - 1), tonumber(string.sub(v, a + 1, b - 1)), tonumber(string.sub(v, b + 1))
+end
+local current = redis.call('HMGET', KEYS[2], unpack(ARGV, 6))
+for i = 1, #current do
+  local owner, till = parse(current[i])
+  if not owner or owner == 'sold' or (owner ~= 'free' and owner ~= ARGV[1] and till > now) then return {0} end
+end
+local after, seen, began = {}, {}, nil
+for i = 6, #ARGV do
+  if not seen[ARGV[i]] then seen[ARGV[i]] = true; after[#after + 1] = ARGV[i] end
+end
+local before = redis.call('SMEMBERS', KEYS[3])
+for _, seat in ipairs(before) do
+  local owner, till, since = parse(redis.call('HGET', KEYS[2], seat))
+  if owner == ARGV[1] and till > now then
+    if not began or since < began then began = since end
+    if not seen[seat] then seen[seat] = true; after[#after + 1] = seat end
+  end
+end
+if #after > tonumber(ARGV[5]) then return {-2} end
+began = began or now
+local deadline = math.min(tonumber(ARGV[3]), began + tonumber(ARGV[4]))
+local held = ARGV[1] .. '|' .. deadline .. '|' .. began
+local fields = {}
+for _, seat in ipairs(after) do fields[#fields + 1] = seat; fields[#fields + 1] = held end
+redis.call('HSET', KEYS[2], unpack(fields))
+if #before > 0 then redis.call('DEL', KEYS[3]) end
+redis.call('SADD', KEYS[3], unpack(after))
+redis.call('PEXPIRE', KEYS[3], math.max(deadline - now, 1))
+return {1, deadline, unpack(after)}
+`;
+
 /** KEYS: the session. ARGV: token, now ms. Returns -1 (no live session) or 1. Slots mode only. */
 const CHECK_ONLY = `${SESSION_CHECK}return 1`;
 /** KEYS: the event's seats. ARGV: token, seat IDs... Lets go the seats the token holds. Slots mode only. */
@@ -69,18 +125,23 @@ const prefix = requiredEnv('REDIS_KEY_PREFIX');
 // Auto-pipelining as the service's client has it: under load, many requests' scripts share one write.
 const redis = new Redis(url, { keyPrefix: prefix, maxRetriesPerRequest: 1, enableAutoPipelining: true });
 const slots = process.env.FLOOR_REDIS_SLOTS === '1';
+if (slots && cfg.rules) throw new Error('FLOOR_REDIS_SLOTS and FLOOR_RULES: one or the other');
 defineScripts(redis, [
   ['floorLock', 2, LOCK],
+  ['floorRulesLock', 3, RULES_LOCK],
   // The hold alone, on the event's key only (its ARGV as the one-script lock's).
   ['floorHold', 1, HOLD.replaceAll('KEYS[2]', 'KEYS[1]')],
   ['floorCheck', 1, CHECK_ONLY],
   ['floorUndo', 1, UNDO],
 ]);
 type Script = (...args: (string | number)[]) => Promise<number>;
-const scripts = redis as unknown as Record<'floorLock' | 'floorHold' | 'floorCheck' | 'floorUndo', Script>;
+const scripts = redis as unknown as Record<'floorLock' | 'floorHold' | 'floorCheck' | 'floorUndo', Script> & {
+  floorRulesLock(...args: (string | number)[]): Promise<(number | string)[]>;
+};
 
 const sessionKey = (token: string) => (slots ? `{session:${token}}` : `session:${token}`);
 const seatsKey = (eventId: string) => (slots ? `{seats:${eventId}}` : `seats:${eventId}`);
+const heldKey = (eventId: string, token: string) => `held:${eventId}:${token}`;
 
 const seatsOf = new Map<string, string[]>();
 for (let e = 0; e < cfg.events; e++) {
@@ -103,13 +164,15 @@ const store: FloorStore = {
     const now = Date.now();
     return seats.map((seatID) => {
       const v = state[seatID] ?? 'free';
-      const held = v === 'free' || v === 'sold' ? null : Number(v.slice(v.indexOf('|') + 1));
+      // `<token>|<until ms>`, or with FLOOR_RULES `<token>|<until ms>|<began ms>`.
+      const held = v === 'free' || v === 'sold' ? null : Number(v.split('|')[1]);
       return { seatID, status: seatStatus(v === 'sold', held, now) };
     });
   },
   async lock(token, eventId, seatIds) {
     const now = Date.now();
     const until = now + cfg.lockTtlSeconds * 1000;
+    if (cfg.rules) return lockByRules(token, eventId, seatIds, now, until);
     const r = slots
       ? await lockInSlots(token, eventId, seatIds, now, until)
       : await scripts.floorLock(sessionKey(token), seatsKey(eventId), token, now, until, ...seatIds);
@@ -122,6 +185,30 @@ const store: FloorStore = {
     await dropRedisKeys(url, prefix);
   },
 };
+
+async function lockByRules(
+  token: string,
+  eventId: string,
+  seatIds: string[],
+  now: number,
+  until: number,
+): Promise<LockOutcome> {
+  const [r, deadline, ...held] = await scripts.floorRulesLock(
+    sessionKey(token),
+    seatsKey(eventId),
+    heldKey(eventId, token),
+    token,
+    now,
+    until,
+    cfg.maxHoldSeconds * 1000,
+    cfg.maxSeats,
+    ...seatIds,
+  );
+  if (r === -1) return { outcome: 'no-session' };
+  if (r === 0) return { outcome: 'unavailable' };
+  if (r === -2) return { outcome: 'too-many' };
+  return { outcome: 'ok', lockUntil: new Date(Number(deadline)), held: (held as string[]).sort() };
+}
 
 /** The two scripts of a Cluster-safe lock, sent together (auto-pipelining: one write). */
 async function lockInSlots(token: string, eventId: string, seatIds: string[], now: number, until: number) {

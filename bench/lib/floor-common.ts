@@ -16,6 +16,15 @@ export interface FloorConfig {
   sessionTtlSeconds: number;
   /** Database connections (the service's DB_POOL_SIZE). */
   poolSize: number;
+  /**
+   * FLOOR_RULES=1: the lock also does what the contract asks of every lock beyond the hold itself: it
+   * finds the seats the session already holds in the event, refuses to let it hold more than
+   * `maxSeats`, gives them all one deadline (capped at the hold's beginning + `maxHoldSeconds`) and
+   * answers with all of them.
+   */
+  rules: boolean;
+  maxSeats: number;
+  maxHoldSeconds: number;
 }
 
 const int = (name: string, def: number) => {
@@ -33,6 +42,9 @@ export function floorConfig(): FloorConfig {
     lockTtlSeconds: int('LOCK_TTL_SECONDS', 600),
     sessionTtlSeconds: int('SESSION_TTL_SECONDS', 1800),
     poolSize: int('DB_POOL_SIZE', 20),
+    rules: process.env.FLOOR_RULES === '1',
+    maxSeats: int('MAX_SEATS_PER_SESSION', 10),
+    maxHoldSeconds: int('MAX_HOLD_SECONDS', 1800),
   };
 }
 
@@ -44,7 +56,10 @@ export function requiredEnv(name: string): string {
 
 export type SeatStatus = 'available' | 'locked' | 'confirmed';
 
-export type LockOutcome = { outcome: 'ok'; lockUntil: Date } | { outcome: 'no-session' | 'unavailable' };
+/** `held`: every seat the session now holds in the event (with FLOOR_RULES; else the seats asked for). */
+export type LockOutcome =
+  | { outcome: 'ok'; lockUntil: Date; held?: string[] }
+  | { outcome: 'no-session' | 'unavailable' | 'too-many' };
 
 export interface FloorStore {
   readonly events: readonly string[];
@@ -109,8 +124,10 @@ export async function serveFloor(store: FloorStore, port: number): Promise<void>
         return reply.code(401).send({ error: 'SESSION_REQUIRED' });
       const { eventID, seatIDs } = request.body;
       const r = await store.lock(token, eventID, seatIDs);
-      if (r.outcome === 'ok') return { eventID, seatIDs, lockUntil: r.lockUntil.toISOString() };
+      if (r.outcome === 'ok')
+        return { eventID, seatIDs: r.held ?? seatIDs, lockUntil: r.lockUntil.toISOString() };
       if (r.outcome === 'no-session') return reply.code(401).send({ error: 'SESSION_REQUIRED' });
+      if (r.outcome === 'too-many') return reply.code(422).send({ error: 'TOO_MANY_SEATS' });
       return reply.code(409).send({ error: 'SEATS_UNAVAILABLE' });
     },
   );

@@ -56,3 +56,59 @@ export function lockStatement(p: { token: string; event: string; seats: string; 
 SELECT EXISTS (SELECT 1 FROM session) AS live, (SELECT ok FROM verdict) AS ok,
        (SELECT max(lock_until) FROM locked) AS lock_until`;
 }
+
+/**
+ * FLOOR_RULES=1 (see FloorConfig.rules): what the rules need of the table. A hold remembers when it
+ * began, and a session's holds are found through an index on their holder (which, as in the service,
+ * makes each hold written a non-HOT update: the holder's column is indexed).
+ */
+export const FLOOR_RULES_SCHEMA = `
+ALTER TABLE seats ADD COLUMN hold_began timestamptz;
+CREATE INDEX seats_locked_by ON seats (locked_by) WHERE locked_by IS NOT NULL;
+`;
+
+/**
+ * The lock with the contract's rules for every lock, in one statement: as lockStatement, and the
+ * session's live holds in the event are locked and judged with the seats asked for (in id order); the
+ * lock is refused when the session would then hold more than `maxSeats`; all its seats get one deadline,
+ * now + TTL capped at the hold's beginning (its oldest live seat's, or now) + `maxHoldSeconds`. Answers
+ * `live`, `ok`, `held_count` (how many it would hold) and, when it holds them, `lock_until` and `held`.
+ */
+export function rulesLockStatement(p: {
+  token: string;
+  event: string;
+  seats: string;
+  ttlSeconds: number;
+  maxSeats: number;
+  maxHoldSeconds: number;
+}) {
+  const ttl = Math.round(p.ttlSeconds);
+  return `WITH session AS (
+  SELECT 1 FROM sessions WHERE token = ${p.token} AND expires_at > now()
+), target AS (
+  SELECT s.id, s.status, s.locked_by, s.lock_until, s.hold_began,
+         s.id = ANY (${p.seats}) AS asked FROM seats s
+   WHERE s.event_id = ${p.event} AND (s.id = ANY (${p.seats}) OR s.locked_by = ${p.token})
+     AND EXISTS (SELECT 1 FROM session)
+   ORDER BY s.id FOR UPDATE
+), verdict AS (
+  SELECT count(*) FILTER (WHERE t.asked) = cardinality(${p.seats})
+         AND coalesce(bool_and(t.status = 'available'
+               AND (t.locked_by IS NULL OR t.locked_by = ${p.token} OR t.lock_until <= now()))
+               FILTER (WHERE t.asked), false) AS ok,
+         count(*) FILTER (WHERE t.asked OR (t.locked_by = ${p.token} AND t.lock_until > now())) AS held_count,
+         coalesce(min(t.hold_began) FILTER (WHERE t.locked_by = ${p.token} AND t.lock_until > now()), now())
+           AS began
+    FROM target t
+), locked AS (
+  UPDATE seats s SET locked_by = ${p.token}, hold_began = v.began,
+         lock_until = least(now() + interval '${ttl} seconds', v.began + interval '${Math.round(p.maxHoldSeconds)} seconds')
+    FROM target t, verdict v
+   WHERE v.ok AND v.held_count <= ${Math.round(p.maxSeats)} AND s.id = t.id
+     AND (t.asked OR (t.locked_by = ${p.token} AND t.lock_until > now()))
+  RETURNING s.id, s.lock_until
+)
+SELECT EXISTS (SELECT 1 FROM session) AS live, (SELECT ok FROM verdict) AS ok,
+       (SELECT held_count FROM verdict)::int AS held_count, (SELECT max(lock_until) FROM locked) AS lock_until,
+       (SELECT array_agg(id ORDER BY id) FROM locked) AS held`;
+}

@@ -20,8 +20,12 @@ import { runJob, startScript, type ServiceHandle } from './procs.js';
 import { dropRedisKeys } from './redis-keys.js';
 import type { CpuShares } from './row.js';
 
-/** `redis-slots`: the Redis floor as a Redis Cluster needs it (session and seats in separate slots). */
-export type FloorName = 'pg' | 'redis' | 'redis-slots';
+/**
+ * `redis-slots`: the Redis floor as a Redis Cluster needs it (session and seats in separate slots).
+ * `pg-rules`, `redis-rules`: the floors with the contract's rules for every lock (FLOOR_RULES, see
+ * floor-common.ts), shown beside the floors the targets are judged against.
+ */
+export type FloorName = 'pg' | 'redis' | 'redis-slots' | 'pg-rules' | 'redis-rules';
 
 export interface FloorResult {
   floor: FloorName;
@@ -57,7 +61,8 @@ async function startFloor(floor: FloorName, plan: Plan, tmp: string): Promise<Ru
     FLOOR_SEATS_PER_EVENT: String(plan.steadySeatsPerEvent),
   };
   let cleanup: () => Promise<void>;
-  if (floor === 'pg') {
+  if (floor.endsWith('-rules')) env.FLOOR_RULES = '1';
+  if (floor.startsWith('pg')) {
     const db = await createScratchDb('_floor');
     env.DATABASE_URL = dbUrl(db);
     cleanup = () => dropScratchDb(db);
@@ -72,7 +77,7 @@ async function startFloor(floor: FloorName, plan: Plan, tmp: string): Promise<Ru
   try {
     handle = await startScript(
       `the ${floor} floor`,
-      `bench/floor-${floor === 'pg' ? 'pg' : 'redis'}.ts`,
+      `bench/floor-${floor.startsWith('pg') ? 'pg' : 'redis'}.ts`,
       join(tmp, `floor-${floor}.log`),
       env,
     );
@@ -208,10 +213,12 @@ export async function measureFloors(
   // Only the floors of stores that will run (the redis store needs the service's Redis mode).
   const floors = [...new Set(plan.stores.map(floorOf))]
     .filter((f): f is 'pg' | 'redis' => f !== null && (f !== 'redis' || redisModeExists()))
-    .flatMap((f): FloorName[] => (f === 'redis' ? ['redis', 'redis-slots'] : [f]));
+    .flatMap((f): FloorName[] => (f === 'redis' ? ['redis', 'redis-slots', 'redis-rules'] : [f, 'pg-rules']));
   const out: FloorResult[] = [];
   for (const floor of floors) {
-    for (const connections of plan.lockOnlyConnections) {
+    // The floors with the contract's rules are shown at 64 connections only, where the targets are read.
+    const levels = floor.endsWith('-rules') ? [64] : plan.lockOnlyConnections;
+    for (const connections of levels) {
       const closed = await floorLevel(floor, plan, tmp, (origin, events) =>
         lockOnlyParams(plan, origin, events, connections),
       );
@@ -219,7 +226,7 @@ export async function measureFloors(
       log(
         `  ${floor} floor lock-only @${connections}: ${closed.perSec.toFixed(0)} locks/s, lock p99 ${closed.p99Ms} ms`,
       );
-      if (connections !== 64 || closed.perSec <= 0) continue;
+      if (connections !== 64 || closed.perSec <= 0 || floor.endsWith('-rules')) continue;
       // Paced like the service's paced level, at half the floor's own rate: the latency the least
       // lock gets on this machine, which the p99 target is read against.
       const rate = closed.perSec / 2;

@@ -99,6 +99,15 @@ export function targets(rows: Row[]): Target[] {
       measured: `${fmt(slots.lockPerSec)} / ${fmt(slots.slotsFloorPerSec)} = ${slots.slotsFloorRatio.toFixed(2)}`,
       met: null,
     });
+  for (const store of ['postgres', 'redis']) {
+    const r = find('lock-only', store, 64);
+    if (r?.rulesFloorRatio === null || r?.rulesFloorRatio === undefined) continue;
+    out.push({
+      what: `${store} lock-only@64 ÷ the ${floorOf(store)} floor with the contract's rules for every lock (the session's holds in the event found, capped in number and length, all given the deadline and answered; shown, not judged)`,
+      measured: `${fmt(r.lockPerSec)} / ${fmt(r.rulesFloorPerSec)} = ${r.rulesFloorRatio.toFixed(2)}`,
+      met: null,
+    });
+  }
   for (const store of ['postgres', 'postgres-2x']) {
     for (const r of rows.filter((x) => x.store === store && isLock(x))) {
       if (r.ratio === null) continue;
@@ -394,7 +403,7 @@ small{color:#666}
 <p>${esc(machine.cpu)}, ${machine.cores} cores, ${machine.memoryGiB} GiB · node ${esc(machine.node)} · PostgreSQL ${esc(machine.postgres)} (${esc(machine.postgresSettings)}) · ${esc(machine.date)}<br>
 <small>${plan.quick ? '--quick' : 'full'} mode, ${plan.runs} run(s)${plan.runs > 1 ? ', medians' : ''}; rush: ${plan.rushSessions} sessions, ${plan.rushSeats} seats, ${plan.rushConnections} connections; load generator, service and database share the machine.</small></p>
 <h2>Targets</h2><ul>${t}</ul>
-${report.floors.length ? `<h2>Floors</h2><p><small>Minimal correct lock routes (bench/floor-pg.ts: one SQL statement; bench/floor-redis.ts: one Lua script; redis-slots: the same floor with the session and the seats in separate Redis Cluster slots, two scripts per lock), each in its own process, under the same lock-only load as the service.</small></p><ul>${report.floors.map((f) => `<li>${esc(floorLine(f, plan.runs))}</li>`).join('')}</ul>` : ''}
+${report.floors.length ? `<h2>Floors</h2><p><small>Minimal correct lock routes (bench/floor-pg.ts: one SQL statement; bench/floor-redis.ts: one Lua script; redis-slots: the same floor with the session and the seats in separate Redis Cluster slots, two scripts per lock; pg-rules, redis-rules: the floors with the contract's rules for every lock, at 64 connections), each in its own process, under the same lock-only load as the service.</small></p><ul>${report.floors.map((f) => `<li>${esc(floorLine(f, plan.runs))}</li>`).join('')}</ul>` : ''}
 <h2>Charts</h2><div class="charts">${charts(rows).join('\n')}</div>
 <h2>Figures</h2>
 <p><small>lock/s: lock requests answered per second (rush and lock-only: every attempt; steady: successes). Latencies in ms (lock; seat-map rows: GET /api/seats).

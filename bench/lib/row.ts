@@ -74,6 +74,9 @@ export interface Row {
    */
   slotsFloorPerSec?: number | null;
   slotsFloorRatio?: number | null;
+  /** The floor with the contract's rules for every lock (pg-rules, redis-rules), at 64 connections. */
+  rulesFloorPerSec?: number | null;
+  rulesFloorRatio?: number | null;
   /** Seat-map variants: the compressed body's bytes, and the share of answers that were 304. */
   compressedBytes?: number | null;
   encoding?: string | null;

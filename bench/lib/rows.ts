@@ -209,6 +209,7 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
         : c.floors.find((x) => x.floor === name && x.connections === s.connections && !x.pacedPerSec);
     const fl = floor ? floorAt(floor) : undefined;
     const slots = floor === 'redis' ? floorAt('redis-slots') : undefined;
+    const rules = floor ? floorAt(`${floor}-rules`) : undefined;
     rows.push({
       ...base,
       scenario:
@@ -225,6 +226,7 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
         ? { floor, floorPerSec: fl ? r2(fl.perSec) : null, floorRatio: ratio(perSec, fl?.perSec) }
         : {}),
       ...(slots && { slotsFloorPerSec: r2(slots.perSec), slotsFloorRatio: ratio(perSec, slots.perSec) }),
+      ...(rules && { rulesFloorPerSec: r2(rules.perSec), rulesFloorRatio: ratio(perSec, rules.perSec) }),
       successfulLocksPerSec: r2(r.locksOk / r.durationS),
       conflictRate: r2(r.conflicts / Math.max(1, r.conflicts + r.locksOk)),
       requestsPerSec: r2(perSec),
