@@ -86,8 +86,8 @@ export function rulesLockStatement(p: {
   return `WITH session AS (
   SELECT 1 FROM sessions WHERE token = ${p.token} AND expires_at > now()
 ), target AS (
-  SELECT s.id, s.status, s.locked_by, s.lock_until, s.hold_began,
-         s.id = ANY (${p.seats}) AS asked FROM seats s
+  SELECT s.id, s.status, s.locked_by, s.lock_until, s.hold_began, s.id = ANY (${p.seats}) AS asked,
+         coalesce(s.locked_by = ${p.token} AND s.lock_until > now(), false) AS mine FROM seats s
    WHERE s.event_id = ${p.event} AND (s.id = ANY (${p.seats}) OR s.locked_by = ${p.token})
      AND EXISTS (SELECT 1 FROM session)
    ORDER BY s.id FOR UPDATE
@@ -96,16 +96,15 @@ export function rulesLockStatement(p: {
          AND coalesce(bool_and(t.status = 'available'
                AND (t.locked_by IS NULL OR t.locked_by = ${p.token} OR t.lock_until <= now()))
                FILTER (WHERE t.asked), false) AS ok,
-         count(*) FILTER (WHERE t.asked OR (t.locked_by = ${p.token} AND t.lock_until > now())) AS held_count,
-         coalesce(min(t.hold_began) FILTER (WHERE t.locked_by = ${p.token} AND t.lock_until > now()), now())
-           AS began
+         count(*) FILTER (WHERE t.asked OR t.mine) AS held_count,
+         coalesce(min(t.hold_began) FILTER (WHERE t.mine), now()) AS began
     FROM target t
 ), locked AS (
   UPDATE seats s SET locked_by = ${p.token}, hold_began = v.began,
          lock_until = least(now() + interval '${ttl} seconds', v.began + interval '${Math.round(p.maxHoldSeconds)} seconds')
     FROM target t, verdict v
    WHERE v.ok AND v.held_count <= ${Math.round(p.maxSeats)} AND s.id = t.id
-     AND (t.asked OR (t.locked_by = ${p.token} AND t.lock_until > now()))
+     AND (t.asked OR t.mine)
   RETURNING s.id, s.lock_until
 )
 SELECT EXISTS (SELECT 1 FROM session) AS live, (SELECT ok FROM verdict) AS ok,
