@@ -59,8 +59,9 @@ SELECT EXISTS (SELECT 1 FROM session) AS live, (SELECT ok FROM verdict) AS ok,
 
 /**
  * FLOOR_RULES=1 (see FloorConfig.rules): what the rules need of the table. A hold remembers when it
- * began, and a session's holds are found through an index on their holder (which, as in the service,
- * makes each hold written a non-HOT update: the holder's column is indexed).
+ * began, and a session's holds are found through an index on their holder: the least SQL for it, though
+ * it makes each hold written a non-HOT update (the holder's column is indexed), which the service avoids
+ * with a row per session and event naming its holds (011_hot_holds.sql).
  */
 export const FLOOR_RULES_SCHEMA = `
 ALTER TABLE seats ADD COLUMN hold_began timestamptz;

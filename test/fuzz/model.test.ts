@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../src/infra/clock.js';
 import { startApp, type TestApp } from '../helpers/app.js';
+import { expectHoldsListed } from '../helpers/invariants.js';
 import { testStores } from '../helpers/stores.js';
 import { HOLD_CAP, LOCK_TTL, MAX_SEATS, Model, SESSION_TTL, type Expected } from './model.js';
 
@@ -204,6 +205,8 @@ describe.each(stores.map((s) => [s.name, s] as const))('model-based fuzzing on %
       }));
       expect(shown, where).toEqual(model.view());
     }
+    // Every hold in the seats table is one its session's session_holds row names (how it is found).
+    await expectHoldsListed(t.container.db, eventID);
     // The money agrees with the seats: paid orders sum to the price of the sold seats.
     const paid = (
       await t.api.get(`/api/orders?customerID=${customerID}`, { admin: true })

@@ -39,3 +39,18 @@ export async function expectSalesInvariants(db: Queryable, eventId: string): Pro
     expect(a.sold, `area ${a.id}: sold within capacity`).toBeLessThanOrEqual(a.capacity);
   }
 }
+
+/**
+ * Holds kept in the seats table are found through session_holds (011_hot_holds.sql), so it must name
+ * every seat a session holds, lapsed or not, in its row for the seat's event, with a deadline no earlier
+ * than the seat's.
+ */
+export async function expectHoldsListed(db: Queryable, eventId: string): Promise<void> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT s.id FROM seats s WHERE s.event_id = $1 AND s.status = 'locked'
+        AND NOT EXISTS (SELECT 1 FROM session_holds h WHERE h.session_id = s.locked_by
+                         AND h.event_id = s.event_id AND s.id = ANY (h.seat_ids) AND h.until >= s.lock_until)`,
+    [eventId],
+  );
+  expect(rows, 'held seats that session_holds does not name').toEqual([]);
+}

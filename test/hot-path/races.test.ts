@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../helpers/app.js';
+import { expectHoldsListed } from '../helpers/invariants.js';
 import { testStores } from '../helpers/stores.js';
 
 for (const store of await testStores()) {
@@ -34,6 +35,7 @@ for (const store of await testStores()) {
         );
       }
       expect(outcomes.locked + outcomes.refused).toBe(40);
+      await expectHoldsListed(t.container.db, eventID);
     });
   });
 }

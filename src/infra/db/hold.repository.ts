@@ -17,9 +17,14 @@ const toState = (r: SeatRow): SeatState => ({
   lockUntil: r.lock_until,
 });
 
-// `locked_by` is set exactly when a seat is locked (a CHECK constraint), so queries select holds by
-// `locked_by` alone: that is what the partial index seats_locked_by serves, however many holds there are.
-const RELEASE = `UPDATE seats s SET status = 'available', locked_by = NULL, lock_until = NULL`;
+// No index names a hold's columns, so that a hold is a HOT update (011_hot_holds.sql): a session's holds
+// are found through session_holds, which names every seat the session holds live (and maybe more), and
+// each seat's own row is checked again.
+const RELEASE = `UPDATE seats s SET status = 'available', locked_by = NULL, lock_until = NULL, hold_began = NULL`;
+const HELD_BY_SESSION = 'SELECT unnest(seat_ids) FROM session_holds WHERE session_id = $1';
+/** An event's live holds ($1 the event, $2 now): the FROM clause, for the seats' columns (`s`). */
+const LIVE_HOLDS = `FROM session_holds h JOIN seats s ON s.id = ANY (h.seat_ids)
+  WHERE h.event_id = $1 AND h.until > $2 AND s.locked_by = h.session_id AND s.lock_until > $2`;
 
 interface LockRow {
   outcome: 'ok' | 'no-session' | 'unknown' | 'unavailable' | 'too-many';
@@ -39,9 +44,9 @@ const LOCK = namedStatement(
 const CANCEL = namedStatement('release_seats', 'SELECT * FROM release_seats($1, $5, $6::uuid[], $2, $3, $4)');
 
 /**
- * Holds kept in the seats table itself (`locked_by`, `lock_until`). A lock and a release are each one
- * call of a function (003_hot_path.sql, where their rules are written out; their current form in
- * 010_planned_once.sql): one round trip, session check included.
+ * Holds kept in the seats table itself (`locked_by`, `lock_until`), found through session_holds. A lock and
+ * a release are each one call of a function (003_hot_path.sql, where their rules are written out; their
+ * current form in 011_hot_holds.sql): one round trip, session check included.
  */
 export function holdRepository(db: Db): HoldStore {
   return {
@@ -97,7 +102,9 @@ export function holdRepository(db: Db): HoldStore {
           now,
         ]);
         const { rows } = await tx.query<{ id: string }>(
-          `WITH target AS (SELECT id FROM seats WHERE locked_by = $1 ORDER BY id FOR UPDATE)
+          `WITH target AS (SELECT id FROM seats WHERE id = ANY (${HELD_BY_SESSION}) AND locked_by = $1
+                            ORDER BY id FOR UPDATE),
+                gone AS (DELETE FROM session_holds WHERE session_id = $1)
            ${RELEASE} FROM target WHERE s.id = target.id RETURNING s.id`,
           [sessionId],
         );
@@ -106,7 +113,8 @@ export function holdRepository(db: Db): HoldStore {
 
     async heldBy(sessionId, eventId) {
       const { rows } = await db.query<{ id: string }>(
-        `SELECT id FROM seats WHERE locked_by = $1 AND event_id = $2 ORDER BY position`,
+        `SELECT s.id FROM session_holds h JOIN seats s ON s.id = ANY (h.seat_ids)
+          WHERE h.session_id = $1 AND h.event_id = $2 AND s.locked_by = $1 ORDER BY s.position`,
         [sessionId, eventId],
       );
       return rows.map((r) => r.id);
@@ -122,8 +130,9 @@ export function holdRepository(db: Db): HoldStore {
 
     async takenIds(eventId, now) {
       const { rows } = await db.query<{ id: string }>(
-        `SELECT id FROM seats
-          WHERE event_id = $1 AND (status = 'confirmed' OR (status = 'locked' AND lock_until > $2))`,
+        `SELECT id FROM seats WHERE event_id = $1 AND sold
+         UNION ALL
+         SELECT s.id ${LIVE_HOLDS}`,
         [eventId, now],
       );
       return rows.map((r) => r.id);
@@ -131,7 +140,7 @@ export function holdRepository(db: Db): HoldStore {
 
     async live(eventId, now) {
       const { rows } = await db.query<{ id: string; locked_by: string; lock_until: Date }>(
-        `SELECT id, locked_by, lock_until FROM seats WHERE event_id = $1 AND status = 'locked' AND lock_until > $2`,
+        `SELECT s.id, s.locked_by, s.lock_until ${LIVE_HOLDS}`,
         [eventId, now],
       );
       return new Map<string, LiveHold>(

@@ -14,11 +14,9 @@ interface ClaimRow {
   created_at: Date;
 }
 
-// An event is sold out when no seat of it is free or held: two index probes (the partial indexes on
-// available and locked seats), however many seats it has.
-const NOTHING_ON_SALE = `
-  NOT EXISTS (SELECT 1 FROM seats s WHERE s.event_id = e.id AND s.status = 'available')
-  AND NOT EXISTS (SELECT 1 FROM seats s WHERE s.event_id = e.id AND s.status = 'locked')`;
+// An event is sold out when every seat of it is sold: one probe of the partial index on unsold seats,
+// however many seats it has.
+const NOTHING_ON_SALE = `NOT EXISTS (SELECT 1 FROM seats s WHERE s.event_id = e.id AND NOT s.sold)`;
 
 export function outboxRepository(db: Db): OutboxRepository {
   return {

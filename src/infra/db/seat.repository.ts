@@ -35,10 +35,9 @@ export function seatRepository(db: Db): SeatRepository {
       return new Map(rows.map((r) => [r.id, r.area]));
     },
     async soldIds(eventId) {
-      const { rows } = await db.query<{ id: string }>(
-        `SELECT id FROM seats WHERE event_id = $1 AND status = 'confirmed'`,
-        [eventId],
-      );
+      const { rows } = await db.query<{ id: string }>(`SELECT id FROM seats WHERE event_id = $1 AND sold`, [
+        eventId,
+      ]);
       return rows.map((r) => r.id);
     },
     async find(eventId, seatIds) {
