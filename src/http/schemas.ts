@@ -261,8 +261,8 @@ export const SeatList = Type.Object({
   holdsUnavailable: Type.Optional(
     Type.Literal(true, {
       description:
-        'Present when the hold store (Redis) is unreachable: sales are shown, but holds are not, so a ' +
-        'seat shown as available may be held. Absent otherwise.',
+        'Present when the hold store (Redis) is unreachable, and for at most a second after it is back: ' +
+        'sales are shown, but holds are not, so a seat shown as available may be held. Absent otherwise.',
     }),
   ),
 });
