@@ -35,8 +35,9 @@ export function cleanupRepository(db: Db): CleanupRepository {
       return ids(await db.query<{ id: string }>(releaseWhere('h.until <= $1'), [now, limit]));
     },
     async releaseDeadSessions(now, limit) {
-      const dead = `EXISTS (SELECT 1 FROM sessions x WHERE x.id = h.session_id
-                             AND (x.ended_at IS NOT NULL OR x.expires_at <= $1))`;
+      // Ended, expired, or gone altogether.
+      const dead = `NOT EXISTS (SELECT 1 FROM sessions x WHERE x.id = h.session_id
+                                 AND x.ended_at IS NULL AND x.expires_at > $1)`;
       return ids(await db.query<{ id: string }>(releaseWhere(dead), [now, limit]));
     },
     async purge(before) {
