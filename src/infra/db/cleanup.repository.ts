@@ -1,5 +1,6 @@
 import type { CleanupRepository } from '../../services/ports.js';
 import type { Db } from './db.js';
+import { RELEASE } from './hold.repository.js';
 
 /**
  * Releases the seats named by the session_holds rows that match `due` (a condition on `h`, with $1 now),
@@ -21,7 +22,7 @@ const releaseWhere = (due: string) => `
      WHERE h.session_id = due.session_id AND h.event_id = due.event_id
        AND NOT EXISTS (SELECT 1 FROM mine m WHERE m.session_id = due.session_id AND m.event_id = due.event_id
                           AND m.id NOT IN (SELECT id FROM target)))
-  UPDATE seats s SET status = 'available', locked_by = NULL, lock_until = NULL, hold_began = NULL
+  ${RELEASE}
     FROM mine m JOIN target t ON t.id = m.id
    WHERE s.id = m.id AND s.locked_by = m.session_id
   RETURNING s.id`;

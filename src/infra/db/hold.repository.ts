@@ -20,7 +20,8 @@ const toState = (r: SeatRow): SeatState => ({
 // No index names a hold's columns, so that a hold is a HOT update (011_hot_holds.sql): a session's holds
 // are found through session_holds, which names every seat the session holds live (and maybe more), and
 // each seat's own row is checked again.
-const RELEASE = `UPDATE seats s SET status = 'available', locked_by = NULL, lock_until = NULL, hold_began = NULL`;
+/** A seat let go (with `FROM … WHERE s.id = …`): by a logout here, by the cleanup job in cleanup.repository.ts. */
+export const RELEASE = `UPDATE seats s SET status = 'available', locked_by = NULL, lock_until = NULL, hold_began = NULL`;
 const HELD_BY_SESSION = 'SELECT unnest(seat_ids) FROM session_holds WHERE session_id = $1';
 /** An event's live holds ($1 the event, $2 now): the FROM clause, for the seats' columns (`s`). */
 const LIVE_HOLDS = `FROM session_holds h JOIN seats s ON s.id = ANY (h.seat_ids)
