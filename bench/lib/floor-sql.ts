@@ -22,7 +22,10 @@ CREATE TABLE seats (
   locked_by uuid,
   lock_until timestamptz
 );
-CREATE INDEX seats_event ON seats (event_id);
+-- The event's seats, in id order (its seat map); and a lock's seats found by event and id in one index
+-- probe each. With the event alone indexed, a plan made once for any event and any seats may AND the
+-- whole event's entries with the ids asked for: 1,000 index entries read per lock on 1,000-seat events.
+CREATE INDEX seats_event ON seats (event_id, id);
 `;
 
 /**
