@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import type { Session } from '../domain/types.js';
-import type { SessionService } from '../services/session.service.js';
+import { hashToken, type SessionService } from '../services/session.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,15 +28,13 @@ export const requireSession = (sessions: SessionService) => async (request: Fast
   if (!request.session) throw new DomainError('SESSION_REQUIRED');
 };
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 /** Bearer admin token, compared in constant time (digests first, so length leaks nothing either). */
 export const requireAdmin = (adminToken: string) => {
-  const expected = digest(adminToken);
+  const expected = hashToken(adminToken);
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const header = request.headers.authorization ?? '';
     const match = /^Bearer (.+)$/.exec(header);
-    if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) throw new DomainError('UNAUTHORIZED');
+    if (!match?.[1] || !timingSafeEqual(hashToken(match[1]), expected)) throw new DomainError('UNAUTHORIZED');
     return Promise.resolve();
   };
 };
