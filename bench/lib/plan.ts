@@ -156,7 +156,8 @@ export function parseArgs(argv: readonly string[]): Plan {
     // at ~10,000 locks/s (quick: 2 s) and ~13,000 (full: 12 s), which the Redis floor reaches here.
     lockOnlySessions: quick ? 10_000 : 80_000,
     bestEvents: quick ? 2 : 4,
-    // As long as a lock-only level with its warm-up: holds pile up in both alike (see the README).
+    // As long as a lock-only level with its warm-up: holds pile up in both alike (docs/performance.md,
+    // "Holds that pile up").
     pgbenchSeconds: quick ? 2 : 12,
     bareSeconds: quick ? 1.5 : 8,
     redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
