@@ -5,6 +5,7 @@ import { Claims } from './best-available-claims.js';
 import type { EventLayout, LayoutCache } from './layout-cache.js';
 import type { LockResult, LockService } from './lock.service.js';
 import type { Clock, HoldStore } from './ports.js';
+import type { SeatTable } from './seat-table.js';
 import type { SessionService } from './session.service.js';
 
 // Each lost race rules out at least one more seat, so a few rounds settle any rush of one instance;
@@ -33,7 +34,7 @@ export interface BestRequest extends BestFilter {
  * is ever chosen twice. The read takes no lock: the seats sold or held now, as the lock path sees them.
  */
 export class BestAvailableService {
-  private readonly rows = new WeakMap<EventLayout, { rows: SeatRows; index: Map<string, number> }>();
+  private readonly rows = new WeakMap<EventLayout, SeatRows>();
   private readonly claims = new Map<string, Requests>();
 
   constructor(
@@ -51,7 +52,7 @@ export class BestAvailableService {
     if (!this.deps.sessions.proof(token)) throw new DomainError('SESSION_REQUIRED');
     const layout = isUuid(req.eventId) ? await this.deps.layouts.get(req.eventId) : null;
     if (!layout) return this.refuse(token, new DomainError('NOT_FOUND', 'Unknown event.'));
-    const invalid = this.invalid(req, this.rowsOf(layout).rows);
+    const invalid = this.invalid(req, this.rowsOf(layout));
     if (invalid) return this.refuse(token, invalid);
 
     // One set of claims per event while requests for it run here or its last read serves; then dropped.
@@ -79,14 +80,15 @@ export class BestAvailableService {
     entry: Requests,
   ) {
     const { claims } = entry;
-    const { rows, index } = this.rowsOf(layout);
+    const rows = this.rowsOf(layout);
+    const index = layout.seats;
     // Seats a lost lock found taken: ruled out for good, so every lost round makes progress.
     const lost = new Set<string>();
     let rounds = 0;
     let waits = 0;
     let reread = false;
     while (rounds < MAX_ROUNDS) {
-      const shared = this.read(entry, req.eventId, layout.seats.length, index);
+      const shared = this.read(entry, req.eventId, layout.seats.size, index);
       const reused = shared.reused;
       shared.reused = true;
       const read = claims.beginRead(shared.began);
@@ -100,7 +102,7 @@ export class BestAvailableService {
         const free = seen.slice();
         take(free, index, claims.claimedSeats());
         take(free, index, lost);
-        chosen = rows.best(free, req.quantity, req)?.map((i) => layout.seats[i]!.id) ?? null;
+        chosen = rows.best(free, req.quantity, req)?.map((i) => layout.seats.id(i)) ?? null;
         // Nothing fits, but a lock under way here may yet fail and free its seats: wait for it, look again.
         const pending = chosen ? null : read.pending();
         if (pending && waits++ < MAX_WAITS) {
@@ -157,7 +159,7 @@ export class BestAvailableService {
    * read keeps the tick it began at, and stays open in the claims while it serves, so seats won since are
    * left out of the picks made on it (see Claims).
    */
-  private read(entry: Requests, eventId: string, size: number, index: Map<string, number>): Reading {
+  private read(entry: Requests, eventId: string, size: number, index: SeatTable): Reading {
     const now = this.deps.clock.now().getTime();
     if (entry.reading && now - entry.reading.at < REUSE_MS) return entry.reading;
     if (entry.reading) this.retire(entry, entry.reading);
@@ -194,7 +196,7 @@ export class BestAvailableService {
   }
 
   /** Seats that may be sold now: 1 for free, 0 for sold or held by anyone (this session included). */
-  private async free(eventId: string, size: number, index: Map<string, number>): Promise<Uint8Array> {
+  private async free(eventId: string, size: number, index: SeatTable): Promise<Uint8Array> {
     const free = new Uint8Array(size).fill(1);
     take(free, index, await this.deps.holds.takenIds(eventId, this.deps.clock.now()));
     return free;
@@ -203,7 +205,7 @@ export class BestAvailableService {
   private rowsOf(layout: EventLayout) {
     let built = this.rows.get(layout);
     if (!built) {
-      built = { rows: new SeatRows(layout.seats), index: new Map(layout.seats.map((s, i) => [s.id, i])) };
+      built = new SeatRows([...layout.seats]);
       this.rows.set(layout, built);
     }
     return built;
@@ -255,10 +257,10 @@ interface Reading {
   end(): void;
 }
 
-function take(free: Uint8Array, index: Map<string, number>, seatIds: Iterable<string>): void {
+function take(free: Uint8Array, index: SeatTable, seatIds: Iterable<string>): void {
   for (const id of seatIds) {
-    const i = index.get(id);
-    if (i !== undefined) free[i] = 0;
+    const i = index.indexOf(id);
+    if (i >= 0) free[i] = 0;
   }
 }
 

@@ -53,7 +53,7 @@ export class LockService {
     // Seats never change once their event exists: the layout, cached per instance, answers which exist.
     const layout = isUuid(eventId) ? await this.deps.layouts.get(eventId) : null;
     if (!layout) await this.refuse(token, () => new DomainError('NOT_FOUND', 'Unknown event.'));
-    const unknown = seatIds.filter((id) => !layout!.ids.has(id));
+    const unknown = seatIds.filter((id) => !layout!.seats.has(id));
     if (unknown.length > 0) await this.refuse(token, () => this.unknown(unknown));
     const badArea = unknownAreas(layout!, places);
     if (badArea) await this.refuse(token, () => badArea);
@@ -105,7 +105,7 @@ export class LockService {
     if (eventId !== undefined && !layout)
       await this.refuse(token, () => new DomainError('NOT_FOUND', 'Unknown event.'));
     // Named seats only: places are let go by a cancel without seatIDs.
-    const named = layout ? seatIds?.filter((id) => layout.ids.has(id)) : seatIds?.filter(isUuid);
+    const named = layout ? seatIds?.filter((id) => layout.seats.has(id)) : seatIds?.filter(isUuid);
     const result = await this.deps.holds.release({ session, eventId, seatIds: named });
     if (!result) throw new DomainError('SESSION_REQUIRED');
     if (result.released.length > 0)

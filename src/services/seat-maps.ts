@@ -128,7 +128,8 @@ export class SeatMaps {
     ]);
     let validUntil = Infinity;
     const holders = new Map<string, Set<string>>();
-    const views: SeatView[] = layout.seats.map((r) => {
+    const views: SeatView[] = [];
+    for (const r of layout.seats) {
       const hold = holds.get(r.id);
       const { status, lockUntil } = seatAt(sold.has(r.id), hold, now);
       if (status === 'locked' && hold) {
@@ -136,8 +137,8 @@ export class SeatMaps {
         const set = holders.get(hold.sessionId) ?? new Set<string>();
         holders.set(hold.sessionId, set.add(r.id));
       }
-      return seatView(r, status, lockUntil);
-    });
+      views.push(seatView(r, status, lockUntil));
+    }
     // Standing places held or sold, per area: an area shows how many are left, never which.
     const taken = new Map<string, number>();
     const places: SeatChange[] = [];
