@@ -34,6 +34,7 @@ import { sessionRoutes } from './routes/sessions.route.js';
 import { streamRoutes } from './routes/stream.route.js';
 import { webhookRoutes } from './routes/webhooks.route.js';
 import { DEFAULT_SSE_OPTIONS, type SseOptions } from './sse.js';
+import { uniqueItemsPlugin } from './unique-items.js';
 import { DEFAULT_WEB_ROOT, registerWeb } from './web.js';
 
 export interface AppServices {
@@ -107,7 +108,7 @@ export async function buildApp(services: AppServices, opts: AppOptions): Promise
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     // Strict JSON: a string is not silently turned into a number or a one-element array.
-    ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+    ajv: { customOptions: { coerceTypes: false, allErrors: false }, plugins: [uniqueItemsPlugin] },
     // A request that reaches a closing server on a kept-alive connection is still served (the database
     // stays open until the drain ends) instead of getting Fastify's own 503, which has neither our error
     // shape nor Retry-After.
