@@ -81,14 +81,14 @@ export class BestAvailableService {
   ) {
     const { claims } = entry;
     const rows = this.rowsOf(layout);
-    const index = layout.seats;
+    const { seats } = layout;
     // Seats a lost lock found taken: ruled out for good, so every lost round makes progress.
     const lost = new Set<string>();
     let rounds = 0;
     let waits = 0;
     let reread = false;
     while (rounds < MAX_ROUNDS) {
-      const shared = this.read(entry, req.eventId, layout.seats.size, index);
+      const shared = this.read(entry, req.eventId, seats);
       const reused = shared.reused;
       shared.reused = true;
       const read = claims.beginRead(shared.began);
@@ -97,12 +97,12 @@ export class BestAvailableService {
         // The read, brought up to date with this instance's wins since (kept in it for later picks),
         // less the seats of locks under way and those this request lost.
         const seen = await shared.free;
-        shared.upTo = claims.wonSince(shared.upTo, (won) => take(seen, index, won));
-        take(seen, index, shared.noticed.splice(0));
+        shared.upTo = claims.wonSince(shared.upTo, (won) => take(seen, seats, won));
+        take(seen, seats, shared.noticed.splice(0));
         const free = seen.slice();
-        take(free, index, claims.claimedSeats());
-        take(free, index, lost);
-        chosen = rows.best(free, req.quantity, req)?.map((i) => layout.seats.id(i)) ?? null;
+        take(free, seats, claims.claimedSeats());
+        take(free, seats, lost);
+        chosen = rows.best(free, req.quantity, req)?.map((i) => seats.id(i)) ?? null;
         // Nothing fits, but a lock under way here may yet fail and free its seats: wait for it, look again.
         const pending = chosen ? null : read.pending();
         if (pending && waits++ < MAX_WAITS) {
@@ -159,13 +159,13 @@ export class BestAvailableService {
    * read keeps the tick it began at, and stays open in the claims while it serves, so seats won since are
    * left out of the picks made on it (see Claims).
    */
-  private read(entry: Requests, eventId: string, size: number, index: SeatTable): Reading {
+  private read(entry: Requests, eventId: string, seats: SeatTable): Reading {
     const now = this.deps.clock.now().getTime();
     if (entry.reading && now - entry.reading.at < REUSE_MS) return entry.reading;
     if (entry.reading) this.retire(entry, entry.reading);
     const began = entry.claims.now();
     const open = entry.claims.beginRead(began);
-    const free = this.free(eventId, size, index);
+    const free = this.free(eventId, seats);
     const reading: Reading = {
       began,
       at: now,
@@ -196,9 +196,9 @@ export class BestAvailableService {
   }
 
   /** Seats that may be sold now: 1 for free, 0 for sold or held by anyone (this session included). */
-  private async free(eventId: string, size: number, index: SeatTable): Promise<Uint8Array> {
-    const free = new Uint8Array(size).fill(1);
-    take(free, index, await this.deps.holds.takenIds(eventId, this.deps.clock.now()));
+  private async free(eventId: string, seats: SeatTable): Promise<Uint8Array> {
+    const free = new Uint8Array(seats.size).fill(1);
+    take(free, seats, await this.deps.holds.takenIds(eventId, this.deps.clock.now()));
     return free;
   }
 
@@ -257,9 +257,9 @@ interface Reading {
   end(): void;
 }
 
-function take(free: Uint8Array, index: SeatTable, seatIds: Iterable<string>): void {
+function take(free: Uint8Array, seats: SeatTable, seatIds: Iterable<string>): void {
   for (const id of seatIds) {
-    const i = index.indexOf(id);
+    const i = seats.indexOf(id);
     if (i >= 0) free[i] = 0;
   }
 }

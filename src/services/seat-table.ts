@@ -27,7 +27,7 @@ export class SeatTable {
   constructor(seats: readonly SeatLayout[]) {
     const n = seats.length;
     this.size = n;
-    this.ids = seats.map((s) => canonicalId(s.id)).join('');
+    this.ids = seats.map((s) => checkedId(s.id)).join('');
     this.names = seats.map((s) => s.name).join('');
     this.nameEnds = new Uint32Array(n);
     this.price = new Float64Array(n);
@@ -128,7 +128,7 @@ class Column {
   }
 }
 
-function canonicalId(id: string): string {
+function checkedId(id: string): string {
   if (id.length !== ID_LENGTH) throw new Error(`A seat ID of ${id.length} characters: UUIDs only.`);
   return id;
 }
