@@ -33,7 +33,7 @@ import { runJob, startBare, startService, type ServiceHandle } from './lib/procs
 import { summarizeProfiles } from './lib/profile.js';
 import { medianRows, printTable, writeReports } from './lib/report.js';
 import type { Row } from './lib/row.js';
-import { buildRows, type StoreFigures } from './lib/rows.js';
+import { addPostgresRatios, buildRows, type StoreFigures } from './lib/rows.js';
 import { createBenchEvents } from './lib/setup.js';
 import { openStore } from './lib/stores.js';
 import { runInstructions } from './instructions.js';
@@ -334,6 +334,7 @@ async function oneRun(plan: Plan, runNo: number) {
       rows.push(...buildRows(plan, fig, ceilings));
       if (fig.profile) profiles[store] = fig.profile;
     }
+    addPostgresRatios(rows);
     return { rows, notes, profiles, floors: ceilings.floors };
   } finally {
     // With extra Node options (BENCH_NODE_ARGS, e.g. --trace-gc) the service logs are what was asked for.

@@ -77,6 +77,11 @@ export interface Row {
   /** The floor with the contract's rules for every lock (pg-rules, redis-rules), at 64 connections. */
   rulesFloorPerSec?: number | null;
   rulesFloorRatio?: number | null;
+  /**
+   * Redis rows: lockPerSec ÷ the postgres row's of the same scenario and connections in the same run,
+   * so that several runs give the median of each run's own ratio, as the floor ratios do.
+   */
+  postgresRatio?: number | null;
   /** Seat-map variants: the compressed body's bytes, and the share of answers that were 304. */
   compressedBytes?: number | null;
   encoding?: string | null;

@@ -246,3 +246,14 @@ export function buildRows(plan: Plan, f: StoreFigures, c: Ceilings): Row[] {
   }
   return rows;
 }
+
+/** Sets `postgresRatio` on one run's Redis rows: each against the postgres row of the same run. */
+export function addPostgresRatios(rows: Row[]): void {
+  for (const r of rows) {
+    if (r.store !== 'redis') continue;
+    const pg = rows.find(
+      (x) => x.store === 'postgres' && x.scenario === r.scenario && x.connections === r.connections,
+    );
+    r.postgresRatio = pg?.lockPerSec && r.lockPerSec ? r.lockPerSec / pg.lockPerSec : null;
+  }
+}
