@@ -48,13 +48,19 @@ export interface FloorResult {
 export const floorOf = (store: string): 'pg' | 'redis' | null =>
   store === 'postgres' || store === 'postgres-2x' ? 'pg' : holdsInRedis(store) ? 'redis' : null;
 
-interface RunningFloor {
+export interface RunningFloor {
   handle: ServiceHandle;
   events: string[];
   stop(): Promise<void>;
 }
 
-async function startFloor(floor: FloorName, plan: Plan, tmp: string): Promise<RunningFloor> {
+/** A floor on a free port with the plan's events and seats (`nodeArgs`: e.g. `--cpu-prof`). */
+export async function startFloor(
+  floor: FloorName,
+  plan: Plan,
+  tmp: string,
+  nodeArgs: string[] = [],
+): Promise<RunningFloor> {
   const env: Record<string, string> = {
     ...sharedLimits(plan),
     FLOOR_EVENTS: String(plan.steadyEvents),
@@ -80,6 +86,7 @@ async function startFloor(floor: FloorName, plan: Plan, tmp: string): Promise<Ru
       `bench/floor-${floor.startsWith('pg') ? 'pg' : 'redis'}.ts`,
       join(tmp, `floor-${floor}.log`),
       env,
+      nodeArgs,
     );
   } catch (e) {
     await cleanup();

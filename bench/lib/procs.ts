@@ -136,10 +136,11 @@ export async function startScript(
   script: string,
   logFile: string,
   env: Record<string, string> = {},
+  nodeArgs: string[] = [],
 ): Promise<ServiceHandle> {
   const port = await freePort();
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(script)], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', resolve(script)], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', log],
   });
