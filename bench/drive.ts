@@ -96,5 +96,7 @@ try {
   );
 } finally {
   await stop();
-  rmSync(tmp, { recursive: true, force: true });
+  // With extra Node options (BENCH_NODE_ARGS, e.g. --trace-gc) the target's log is what was asked for.
+  if (process.env.BENCH_NODE_ARGS) process.stdout.write(`logs kept in ${tmp}\n`);
+  else rmSync(tmp, { recursive: true, force: true });
 }
