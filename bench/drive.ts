@@ -19,7 +19,7 @@ import { mapLimit } from './lib/client.js';
 import { cpuMsPer, measureWindow } from './lib/cpu.js';
 import { startFloor, type FloorName } from './lib/floors.js';
 import { lockOnlyParams, parseArgs, sharedLimits } from './lib/plan.js';
-import { runJob, startService, type ServiceHandle } from './lib/procs.js';
+import { benchNodeArgs, runJob, startService, type ServiceHandle } from './lib/procs.js';
 import { createEvent } from './lib/setup.js';
 import { openStore } from './lib/stores.js';
 
@@ -38,7 +38,8 @@ if (target !== 'service' && target !== 'service-pg' && !FLOORS.includes(target a
 }
 const rate = option('--rate', 0);
 const seats = option('--seats', 1000);
-const plan = { ...parseArgs([]), steadyEvents: 100, steadySeatsPerEvent: seats };
+// The full run's events (100), each of `--seats` seats.
+const plan = { ...parseArgs([]), steadySeatsPerEvent: seats };
 const seconds = option('--seconds', 8);
 const sessions = option('--sessions', 40_000);
 const tmp = mkdtempSync(join(tmpdir(), 'seat-drive-'));
@@ -60,15 +61,13 @@ if (target.startsWith('service')) {
     profileDir,
   });
   events = await mapLimit(
-    Array.from({ length: 100 }, (_, i) => i),
+    Array.from({ length: plan.steadyEvents }, (_, i) => i),
     4,
     (i) => createEvent(handle.origin, admin, `Drive ${i + 1}`, seats),
   );
   stop = () => handle.stop().finally(() => db.drop());
 } else {
-  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const floor = await startFloor(target as FloorName, plan, tmp, [...prof, ...extra]);
+  const floor = await startFloor(target as FloorName, plan, tmp, benchNodeArgs(profileDir));
   ({ handle, events } = floor);
   stop = () => floor.stop();
 }
@@ -84,6 +83,10 @@ try {
   const { result, cpu } = await measureWindow(handle, (mark) =>
     runJob<LockOnlyResult>({ kind: 'lock-only', params }, mark),
   );
+  if (!result.endpoints.lock)
+    throw new Error(
+      'nothing measured: the seats or sessions ran out in the warm-up (raise --seats or --sessions)',
+    );
   const perSec = lockRate(result);
   const ms = (share: number) => cpuMsPer(share, perSec)?.toFixed(3) ?? '–';
   process.stdout.write(

@@ -67,12 +67,19 @@ export const serviceEnv = (port: number): Record<string, string> => ({
   SEED_DEMO: 'false',
 });
 
+/**
+ * Node options for a measured process: a CPU profile into `profileDir` if given, then BENCH_NODE_ARGS
+ * (extra options such as `--trace-gc`, split on spaces).
+ */
+export function benchNodeArgs(profileDir?: string): string[] {
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...extra];
+}
+
 /** The production build on loopback (one process, or a node:cluster primary with workers), once ready. */
 export async function startService(o: ServiceOptions): Promise<ServiceHandle> {
   const port = await freePort();
-  // BENCH_NODE_ARGS: extra Node options for the service (e.g. `--trace-gc`), split on spaces.
-  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const nodeArgs = [...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : []), ...extra];
+  const nodeArgs = benchNodeArgs(o.profileDir);
   const env = {
     ...serviceEnv(port),
     ...o.env,
