@@ -27,16 +27,17 @@ const MAX_RECONNECT_DELAY_MS = 1000;
  * the server: holds answer 503 and /readyz says so until the client, which reconnects forever, gets back.
  */
 export async function connectRedis(target: RedisTarget, keyPrefix: string): Promise<RedisClient> {
-  const cluster = !('url' in target);
   const options: RedisOptions = {
     connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
-    // Commands issued in one turn of the event loop (those of many requests at once) go out in one
-    // write. Not on a cluster: there ioredis picks a pipeline's node by its first argument, which for a
-    // script with a variable key count is that count, not a key.
-    enableAutoPipelining: !cluster,
+    // Each command is written as it is issued. ioredis's auto-pipelining (one write per turn of the event
+    // loop) gained nothing for a one-script lock at full load, cost a fifth more CPU per lock at half of
+    // it, and kept every batched command alive long enough to be promoted out of the young generation,
+    // which lengthened the paced tail (docs/performance.md). On a cluster it would also route a script
+    // by its key count rather than its key.
+    enableAutoPipelining: false,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
   };
   const redis =

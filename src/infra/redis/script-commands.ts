@@ -9,7 +9,7 @@ export type ScriptDefinition = readonly [name: string, numberOfKeys: number | nu
 /**
  * Lua scripts as methods of the client: EVALSHA, and EVAL (which also loads it) when this Redis does not
  * know the script, as after a restart or SCRIPT FLUSH. They take the client's ordinary command path: key
- * prefix, cluster slot, timeouts and auto-pipelining.
+ * prefix, cluster slot, timeouts and, on a client that has it on, auto-pipelining.
  *
  * Not ioredis's `defineCommand`: with auto-pipelining the client makes a Pipeline for each batch of
  * commands, and every Pipeline copies each defined script onto itself (two properties per script and its
