@@ -58,6 +58,12 @@ for (const store of await testStores()) {
       clock.advance(3_000); // 13 s since the last write: past the 12 s lag
       await t.api.get(`/api/seats/${eventID}`, { session: sid });
       expect(await storedExpiry()).toEqual([clock.now().getTime() + TTL_SECONDS * 1000]);
+      // A lock, which checks its session itself, moves it the same way.
+      clock.advance(13_000);
+      expect(
+        (await t.api.post('/api/lock', { eventID, seatIDs: [seatIDs[2]] }, { session: sid })).status,
+      ).toBe(200);
+      expect(await storedExpiry()).toEqual([clock.now().getTime() + TTL_SECONDS * 1000]);
     });
   });
 }

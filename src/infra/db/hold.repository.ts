@@ -47,7 +47,7 @@ const CANCEL = namedStatement('release_seats', 'SELECT * FROM release_seats($1, 
 /**
  * Holds kept in the seats table itself (`locked_by`, `lock_until`), found through session_holds. A lock and
  * a release are each one call of a function (003_hot_path.sql, where their rules are written out; their
- * current form in 011_hot_holds.sql): one round trip, session check included.
+ * current forms in 012_leaner_lock_call.sql and 011_hot_holds.sql): one round trip, session check included.
  */
 export function holdRepository(db: Db): HoldStore {
   return {
