@@ -13,13 +13,20 @@ describe('the memo of sessions an instance has seen', () => {
     expect(known.get(hash(19))).toBeUndefined();
   });
 
-  it('a session seen again stays known across generations', () => {
+  it('a session in use stays known while others start', () => {
     const known = new KnownSessions(10);
     known.set(hash(0), 's0');
     for (let i = 1; i < 100; i++) {
       known.set(hash(i), `s${i}`);
       expect(known.get(hash(0))).toBe('s0');
     }
+  });
+
+  it('keeps a burst of sessions known when they are used in the order they started', () => {
+    // A waiting room admits its sessions in order: all of them must still be known when their turn comes.
+    const known = new KnownSessions(10);
+    for (let i = 0; i < 8; i++) known.set(hash(i), `s${i}`);
+    for (let i = 0; i < 8; i++) expect(known.get(hash(i))).toBe(`s${i}`);
   });
 
   it('costs the same per session at 300,000 sessions as at the start', () => {
