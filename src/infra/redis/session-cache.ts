@@ -55,9 +55,12 @@ export class KnownSessions {
   get = (tokenHash: Buffer): string | undefined => this.memo.get(tokenHash.toString('base64'));
 
   set(tokenHash: Buffer, id: string): void {
+    const key = tokenHash.toString('base64');
+    // Every lock tells the memo its session again: a known pair is only marked as used.
+    if (this.memo.get(key) === id) return;
     // A copy in one piece: an ID from randomUUID() is a string built of many pieces, which kept
     // about 500 bytes alive per session instead of about 60.
-    this.memo.set(tokenHash.toString('base64'), Buffer.from(id, 'latin1').toString('latin1'));
+    this.memo.set(key, Buffer.from(id, 'latin1').toString('latin1'));
   }
 }
 
