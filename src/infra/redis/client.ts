@@ -1,4 +1,4 @@
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type Command, type RedisOptions } from 'ioredis';
 import { DomainError } from '../../domain/errors.js';
 import { defineHoldScripts, type HoldScripts } from './scripts.js';
 
@@ -27,7 +27,7 @@ const MAX_RECONNECT_DELAY_MS = 1000;
  * the server: holds answer 503 and /readyz says so until the client, which reconnects forever, gets back.
  */
 export async function connectRedis(target: RedisTarget, keyPrefix: string): Promise<RedisClient> {
-  const options: RedisOptions = {
+  const options: RedisOptions & { replyMapping?: 'legacy' } = {
     connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
@@ -42,7 +42,7 @@ export async function connectRedis(target: RedisTarget, keyPrefix: string): Prom
   };
   const redis =
     'url' in target
-      ? new Redis(target.url, { ...options, keyPrefix })
+      ? new BatchedRedis(target.url, { ...options, keyPrefix })
       : new Cluster(target.nodes, clusterOptions(options, keyPrefix));
   // Connection errors reach callers as failed commands (503) and /readyz; without a listener, ioredis
   // would print each reconnect attempt to stderr.
@@ -56,6 +56,33 @@ export async function connectRedis(target: RedisTarget, keyPrefix: string): Prom
     });
   });
   return redis as RedisClient;
+}
+
+/**
+ * One Redis whose commands issued in one turn of the event loop leave in one socket write: the socket is
+ * corked at the turn's first command and uncorked once the turn's I/O is done (setImmediate). A socket
+ * write is a system call that also carries the data through loopback TCP to Redis: written one command at
+ * a time, they cost the service as much as the rest of a lock's way through the client.
+ */
+class BatchedRedis extends Redis {
+  private corked = false;
+
+  constructor(url: string, options: RedisOptions & { replyMapping?: 'legacy' }) {
+    super(url, options);
+  }
+
+  override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
+    const socket = this.stream;
+    if (!this.corked && !stream && socket && this.status === 'ready') {
+      this.corked = true;
+      socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        socket.uncork();
+      });
+    }
+    return super.sendCommand(command, stream);
+  }
 }
 
 /**
