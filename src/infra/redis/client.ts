@@ -32,11 +32,11 @@ export async function connectRedis(target: RedisTarget, keyPrefix: string): Prom
     commandTimeout: COMMAND_TIMEOUT_MS,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
-    // Each command is written as it is issued. ioredis's auto-pipelining (one write per turn of the event
-    // loop) gained nothing for a one-script lock at full load, cost a fifth more CPU per lock at half of
-    // it, and kept every batched command alive long enough to be promoted out of the young generation,
-    // which lengthened the paced tail (docs/performance.md). On a cluster it would also route a script
-    // by its key count rather than its key.
+    // Not ioredis's auto-pipelining: it builds a pipeline per turn of the event loop, which gained nothing
+    // for a one-script lock at full load, cost a fifth more CPU per lock at half of it, and kept every
+    // batched command alive long enough to be promoted out of the young generation (docs/performance.md).
+    // On a cluster it would also route a script by its key count rather than its key. A single Redis gets
+    // the one write per turn without a pipeline (BatchedRedis, below).
     enableAutoPipelining: false,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
   };
