@@ -76,7 +76,8 @@ const redisHolds = (db: TestStore): TestStore => ({
   },
 });
 
-async function deleteKeys(url: string, prefix: string): Promise<void> {
+/** Deletes every key under `prefix` (SCAN, so a large keyspace is never blocked). */
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
   const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await r.connect();

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis, type RedisClient } from '../../src/infra/redis/client.js';
-import { redisTestUrl, testStores } from '../helpers/stores.js';
+import { deleteKeys, redisTestUrl, testStores } from '../helpers/stores.js';
 
 const store = (await testStores()).find((s) => s.name === 'redis');
 
@@ -31,10 +31,8 @@ describe.runIf(store)('the Redis client writes the commands of one turn of the e
     redis = await connectRedis({ url: redisTestUrl }, prefix);
   });
   afterAll(async () => {
-    if (!redis) return;
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys.map((k) => k.slice(prefix.length)));
-    await closeRedis(redis);
+    if (redis) await closeRedis(redis);
+    await deleteKeys(redisTestUrl, prefix);
   });
 
   it('sends 50 commands issued together in one write, each answered in order', async () => {
