@@ -27,6 +27,8 @@ const MAX_RECONNECT_DELAY_MS = 1000;
  * the server: holds answer 503 and /readyz says so until the client, which reconnects forever, gets back.
  */
 export async function connectRedis(target: RedisTarget, keyPrefix: string): Promise<RedisClient> {
+  // The classic replies (not RESP3's mapping): what the scripts' callers decode, and what a subclass of
+  // Redis (BatchedRedis) is typed for.
   const options: RedisOptions & { replyMapping?: 'legacy' } = {
     connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,
@@ -66,10 +68,6 @@ export async function connectRedis(target: RedisTarget, keyPrefix: string): Prom
  */
 class BatchedRedis extends Redis {
   private corked = false;
-
-  constructor(url: string, options: RedisOptions & { replyMapping?: 'legacy' }) {
-    super(url, options);
-  }
 
   override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
     const socket = this.stream;
